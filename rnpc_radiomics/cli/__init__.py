@@ -1,0 +1,1 @@
+"""The ``rnpc`` command line. Nothing in the library imports this package."""

@@ -1,0 +1,1 @@
+"""Numba kernels (CPU). Kernels take arrays and scalars, fill buffers, never validate or raise."""
