@@ -164,12 +164,17 @@ class Volume:
         """True when ``other`` has the same grid (shape, spacing, origin, direction) within ``tol``.
 
         ``tol`` is relative for spacing and absolute (mm, or unitless for direction cosines)
-        for origin and direction, like pyradiomics' ``geometryTolerance``.
+        for origin and direction, like pyradiomics' ``geometryTolerance``. The origin
+        tolerance also allows float32 rounding of the origin (NIfTI stores it as float32),
+        ``2**-22 * max(|origin|)``, i.e. 0.1 um at 500 mm.
         """
+        # The origin tolerance must not grow with |origin| beyond float32 rounding: origins are
+        # often hundreds of mm, and a tolerance relative to them would accept grids shifted by
+        # a large fraction of a voxel.
+        org_tol = tol + 2.0 ** -22 * float(np.max(np.abs(self.origin)))
         return (self.shape == other.shape
                 and np.allclose(self.spacing, other.spacing, rtol=tol, atol=tol)
-                and np.allclose(self.origin, other.origin, rtol=0, atol=max(tol, tol * max(
-                    1.0, float(np.max(np.abs(self.origin))))))
+                and np.allclose(self.origin, other.origin, rtol=0, atol=org_tol)
                 and np.allclose(self.direction, other.direction, rtol=0, atol=tol))
 
     def describe_geometry(self) -> str:
