@@ -22,6 +22,7 @@ _LAZY = {
     "list_series": "rnpc_radiomics.io",
     "save_image": "rnpc_radiomics.io",
     "InputError": "rnpc_radiomics.errors",
+    "extract": "rnpc_radiomics.extract",
 }
 
 __all__ = sorted(_LAZY) + ["__version__"]

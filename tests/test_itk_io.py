@@ -3,8 +3,9 @@
 Geometry oracle: nibabel's affine converted to LPS with diag(-1, -1, 1). On every nibabel test
 file that SimpleITK reads, the two agree (max |difference| 0 to 1e-7 mm); the one file SimpleITK
 cannot read at all is NIfTI-2 (``example_nifti2.nii.gz``), which we read through nibabel.
-Where they differ we follow SimpleITK: ITK's NIfTI reader turns NaN voxels into 0
-(``resampled_anat_moved.nii``: 153 NaN voxels in nibabel, 0 in SimpleITK and here).
+Geometry follows SimpleITK. ITK's NIfTI reader turns NaN voxels into 0
+(``resampled_anat_moved.nii``: 153 NaN voxels in nibabel, 0 in SimpleITK); we put them back, so
+NaN stays missing data and the feature engine refuses it instead of computing on fake zeros.
 """
 
 from __future__ import annotations
@@ -47,11 +48,8 @@ def _check_against_nibabel(vol: Volume, path) -> None:
     img = nib.load(str(path))
     np.testing.assert_allclose(vol.affine, LPS @ img.affine, rtol=0, atol=1e-4)
     data = np.transpose(np.asanyarray(img.dataobj), (2, 1, 0))
-    nan = np.isnan(data) if data.dtype.kind == "f" else np.zeros(data.shape, bool)
-    # ITK's NIfTI reader turns NaN voxels into 0 (resampled_anat_moved.nii has 153 of them);
-    # we follow SimpleITK, as pyradiomics (which reads through SimpleITK) does.
-    np.testing.assert_array_equal(vol.array[nan], 0)
-    np.testing.assert_array_equal(vol.array[~nan], data[~nan])
+    # NaN voxels (resampled_anat_moved.nii has 153) stay NaN although ITK's reader zeroes them.
+    np.testing.assert_array_equal(vol.array, data)
 
 
 @pytest.mark.parametrize("name", ["anatomical.nii", "reoriented_anat_moved.nii",
@@ -189,3 +187,14 @@ def test_nrrd_ground_truth_geometry_is_lps(dicom_testdata):
     assert vol.shape == (3, 512, 512)
     np.testing.assert_allclose(vol.origin, (-235.2, -226.8, -128.69), rtol=0, atol=1e-3)
     assert int((vol.array != 0).sum()) == 107098
+
+
+def test_nan_voxels_survive_itk_nifti_reader(tmp_path):
+    a = np.ones((4, 5, 6), np.float32)
+    a[1, 2, 3] = np.nan
+    a[0, 0, 1] = np.inf
+    path = tmp_path / "nan.nii.gz"
+    nib.save(nib.Nifti1Image(np.transpose(a, (2, 1, 0)), np.eye(4)), str(path))
+    vol = read_itk_image(path)
+    assert np.isnan(vol.array[1, 2, 3]) and np.isposinf(vol.array[0, 0, 1])
+    assert np.isfinite(vol.array).sum() == a.size - 2

@@ -7,9 +7,11 @@ between the sform and the qform itself; on every nibabel test file its choice gi
 ``img.affine`` (``tests/test_itk_io.py`` compares the two on nibabel's own edge cases:
 big-endian, ``qform_code 0 / sform_code 2``, oblique 4D).
 
-Where SimpleITK and nibabel disagree we follow SimpleITK: ITK's NIfTI reader turns NaN voxels
-into 0 (nibabel's ``resampled_anat_moved.nii`` has 153 NaN voxels; SimpleITK, and so this reader
-and pyradiomics, see 0 there).
+Geometry always follows SimpleITK. Voxel values follow SimpleITK too, with one exception: ITK's
+NIfTI reader silently turns NaN voxels into 0 (nibabel's ``resampled_anat_moved.nii`` has 153 NaN
+voxels that SimpleITK, and so pyradiomics, see as 0). A NaN is missing data, not a measured 0, so
+for floating-point NIfTI files we put the non-finite voxels back from nibabel's reading of the same
+file; the feature engine then refuses them with a clear error instead of computing on fake zeros.
 
 NIfTI-2 files are not read by SimpleITK 2.5 (``Unable to determine ImageIO reader``); for those
 (and only when SimpleITK cannot read a ``.nii``/``.nii.gz`` file at all) we fall back to nibabel
@@ -57,8 +59,6 @@ def _from_nibabel(path: str) -> Volume:
         raise InputError("cannot read image", path, f"{type(exc).__name__}: {exc}",
                          "check that the file is a valid NIfTI file") from exc
     data = _squeeze_4d(data, path)
-    if data.dtype.kind == "f" and np.isnan(data).any():
-        data = np.where(np.isnan(data), 0, data).astype(data.dtype)  # as ITK's reader does
     if data.ndim == 2:
         data = data[:, :, None]
     zooms = [float(z) for z in img.header.get_zooms()[:3]]
@@ -145,10 +145,40 @@ def read_itk_image(path: str | os.PathLike) -> Volume:
     elif dim != 3:
         raise InputError("unsupported image", p, f"{dim}D image", "give a 3D image")
     try:
-        return Volume.from_sitk(img, provenance=Provenance(source=p))
+        vol = Volume.from_sitk(img, provenance=Provenance(source=p))
     except ValueError as exc:  # e.g. a degenerate direction/spacing in the header
         raise InputError("unusable image geometry", p, str(exc),
                          "check the file's header") from exc
+    if vol.array.dtype.kind == "f" and p.lower().endswith((".nii", ".nii.gz")):
+        vol = _restore_non_finite(vol, p)
+    return vol
+
+
+def _restore_non_finite(vol: Volume, path: str) -> Volume:
+    """Put back the NaN/inf voxels that ITK's NIfTI reader replaced by 0.
+
+    ITK does not reorder NIfTI voxel data (it only converts the affine), so nibabel's
+    ``[x, y, z]`` array transposed is SimpleITK's ``[z, y, x]`` array.
+    """
+    import nibabel as nib
+
+    try:
+        data = np.asanyarray(nib.load(path).dataobj)
+    except Exception:  # noqa: BLE001 - SimpleITK read it; nothing more to recover
+        return vol
+    data = _squeeze_4d(data, path)
+    if data.ndim == 2:
+        data = data[:, :, None]
+    data = np.transpose(data, (2, 1, 0))
+    if data.shape != vol.shape or data.dtype.kind != "f":
+        return vol
+    bad = ~np.isfinite(data)
+    if not bad.any():
+        return vol
+    arr = np.array(vol.array, copy=True)
+    arr[bad] = data[bad]
+    log.debug("%s: restored %d non-finite voxels hidden by ITK's NIfTI reader", path, bad.sum())
+    return vol.with_array(arr)
 
 
 def save_image(volume: Volume, path: str | os.PathLike) -> None:

@@ -1,0 +1,94 @@
+"""Helpers shared by the voxel-based (feature map) kernels (numba, CPU).
+
+Every voxel kernel works like pyradiomics 3.0.1's voxel mode: the texture matrix of a voxel is the
+segment-mode matrix of its *kernel box*, the cube of radius ``R`` around it clipped to the image
+(a single slice along ``force2Ddimension`` under force2D), restricted to ``msk`` (the ROI with
+``maskedKernel``, every voxel of the cropped image without). Grey levels are the global bin
+numbers (1..Ng) of the image discretised once over ``msk``.
+
+Each kernel computes the voxels ``start:stop`` with ``nogil=True`` and allocates its own small
+scratch (a level look-up table and matrices sized by the kernel, not by Ng), so
+:func:`run_parallel` can hand disjoint voxel ranges to a thread pool: memory does not grow with
+the number of voxels and no two threads write the same buffer. (Plain threads rather than numba's
+``prange``: the parallel-accelerator compile of these kernels took minutes, this takes seconds.)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True, inline="always")
+def kernel_box(c0, c1, c2, R, f2d, Z, Y, X, bb):
+    """Fill ``bb`` (6,) with [lo_z, lo_y, lo_x, hi_z, hi_y, hi_x] (inclusive), as pyradiomics'
+    ``set_bb``: the cube of radius R clipped to the image, one slice along axis ``f2d``."""
+    cs = (c0, c1, c2)
+    sz = (Z, Y, X)
+    for d in range(3):
+        c = cs[d]
+        if d == f2d:
+            bb[d] = c
+            bb[3 + d] = c
+        else:
+            lo = c - R
+            hi = c + R
+            bb[d] = lo if lo > 0 else 0
+            bb[3 + d] = hi if hi < sz[d] - 1 else sz[d] - 1
+
+
+@njit(cache=True, inline="always")
+def local_levels(q, msk, bb, lut, lev):
+    """Compact the grey levels present in the box: ``lut[g]`` = local index, ``lev[k]`` = level.
+
+    Returns the number of levels n. The caller resets ``lut[lev[:n]] = -1`` afterwards.
+    """
+    n = 0
+    for z in range(bb[0], bb[3] + 1):
+        for y in range(bb[1], bb[4] + 1):
+            for x in range(bb[2], bb[5] + 1):
+                if msk[z, y, x]:
+                    g = q[z, y, x]
+                    if lut[g] < 0:
+                        lut[g] = n
+                        lev[n] = g
+                        n += 1
+    return n
+
+
+@njit(cache=True, inline="always")
+def in_box(z, y, x, bb):
+    return (bb[0] <= z <= bb[3]) and (bb[1] <= y <= bb[4]) and (bb[2] <= x <= bb[5])
+
+
+def run_parallel(call, n: int, threads: int | None = None) -> None:
+    """Run ``call(start, stop)`` over ``range(n)`` split into chunks, on a thread pool.
+
+    ``call`` must release the GIL (a ``nogil`` numba kernel) and write disjoint outputs.
+    """
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
+    n = int(n)
+    if n <= 0:
+        return
+    threads = threads or os.cpu_count() or 1
+    # several chunks per thread balance uneven kernels (ROI border voxels are cheaper)
+    step = max(64, -(-n // (threads * 8)))
+    bounds = [(s, min(n, s + step)) for s in range(0, n, step)]
+    if threads == 1 or len(bounds) == 1:
+        for s, e in bounds:
+            call(s, e)
+        return
+    with ThreadPoolExecutor(max_workers=min(threads, len(bounds))) as pool:
+        for f in [pool.submit(call, s, e) for s, e in bounds]:
+            f.result()
+
+
+def kernel_capacity(R: int, f2d: int) -> int:
+    """Most voxels a kernel box can hold: (2R + 1)^3, or (2R + 1)^2 under force2D."""
+    side = 2 * int(R) + 1
+    return side ** 2 if f2d >= 0 else side ** 3
+
+
+__all__ = ["kernel_box", "local_levels", "in_box", "run_parallel", "kernel_capacity", "np"]

@@ -1,0 +1,71 @@
+"""Laplacian of Gaussian images (pyradiomics 3.0.1 ``getLoGImage``).
+
+ITK's ``LaplacianRecursiveGaussianImageFilter`` (Deriche recursive Gaussian, normalised across
+scale), sigma in mm, one image per ``sigma`` named ``log-sigma-<sigma>-mm-3D`` with the dot of
+``str(sigma)`` replaced by a dash (``1.0`` -> ``1-0``, an integer ``2`` -> ``2``). As in
+pyradiomics, an image smaller than 4 voxels in some axis gives no LoG image, and a sigma for which
+``size < ceil(sigma / spacing) + 1`` in some axis is skipped, both with a warning.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import numpy as np
+
+from rnpc_radiomics.image import Volume
+
+__all__ = ["log_prefix", "laplacian_of_gaussian", "log_images"]
+
+log = logging.getLogger(__name__)
+
+
+def log_prefix(sigma: float) -> str:
+    """pyradiomics' image type name for a sigma: ``log-sigma-1-0-mm-3D`` for ``1.0``."""
+    return "log-sigma-%s-mm-3D" % str(sigma).replace(".", "-")
+
+
+def laplacian_of_gaussian(image: Volume, sigma: float) -> np.ndarray:
+    """Scale-normalised LoG of ``image`` at ``sigma`` mm (ndarray of shape (Z, Y, X))."""
+    import SimpleITK as sitk
+
+    f = sitk.LaplacianRecursiveGaussianImageFilter()
+    f.SetNormalizeAcrossScale(True)
+    f.SetSigma(float(sigma))
+    return sitk.GetArrayFromImage(f.Execute(image.to_sitk()))
+
+
+def log_images(image: Volume, mask, settings: Mapping[str, Any], box=None
+               ) -> Iterator[tuple[str, Volume]]:
+    """Yield ``(log-sigma-<s>-mm-3D, image)`` for each ``settings['sigma']``.
+
+    No ``sigma`` (pyradiomics' default) yields nothing, as in pyradiomics.
+    """
+    size = np.asarray(image.size)
+    spacing = np.asarray(image.spacing)
+    if size.min() < 4:
+        log.warning("image too small for the LoG filter (size %s, needs >= 4 voxels per axis)",
+                    tuple(size))
+        return
+    sigmas = settings.get("sigma") or ()
+    if not sigmas:
+        log.warning("LoG image type enabled without 'sigma': no LoG image computed")
+    for sigma in sigmas:
+        if not sigma > 0:
+            log.warning("LoG sigma must be > 0, got %g: skipped", sigma)
+            continue
+        if not np.all(size >= np.ceil(sigma / spacing) + 1):
+            log.warning("LoG sigma %g mm skipped: the image (size %s, spacing %s) must be at "
+                        "least ceil(sigma / spacing) + 1 voxels per axis", sigma, tuple(size),
+                        tuple(spacing))
+            continue
+        # recursive (IIR) filter: every voxel depends on whole image lines, so no local shortcut
+        arr = laplacian_of_gaussian(image, sigma)
+        if box is not None:
+            from rnpc_radiomics.filters import crop_volume
+
+            yield log_prefix(sigma), crop_volume(image.with_array(arr), box)
+        else:
+            yield log_prefix(sigma), image.with_array(arr)
