@@ -10,6 +10,17 @@ import tempfile
 __all__ = ["atomic_output", "atomic_dir"]
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _publish_mode(path: str, is_dir: bool) -> None:
+    """mkstemp/mkdtemp create private (0600/0700) temporaries; give the result normal permissions."""
+    os.chmod(path, (0o777 if is_dir else 0o666) & ~_umask())
+
+
 def _suffix(base: str) -> str:
     for ext in (".nii.gz", ".tar.gz"):
         if base.endswith(ext):
@@ -32,6 +43,7 @@ def atomic_output(path: str | os.PathLike):
     os.close(fd)
     try:
         yield tmp
+        _publish_mode(tmp, is_dir=False)
         os.replace(tmp, final)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -51,6 +63,7 @@ def atomic_dir(path: str | os.PathLike):
     tmp = tempfile.mkdtemp(prefix=f".{os.path.basename(final)}.", suffix=".part", dir=parent)
     try:
         yield tmp
+        _publish_mode(tmp, is_dir=True)
         if os.path.exists(final):
             old = final + f".old-{os.getpid()}"
             os.replace(final, old)
