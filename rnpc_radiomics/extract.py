@@ -39,7 +39,7 @@ import logging
 import os
 import sys
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -103,41 +103,49 @@ def extract(image, mask, params: str | os.PathLike | Mapping[str, Any] | None = 
     p = load_params(params)
     if label is not None:
         p = p.with_label(label)
-    from rnpc_radiomics.io import as_volume
+    img, msk = load_inputs(image, mask, p, roi=roi)
+    return extract_volumes(img, msk, p)
+
+
+def load_inputs(image, mask, p: ExtractionParams, *, roi: str | None = None
+                ) -> tuple[Volume, Volume]:
+    """Image and mask Volumes as :func:`extract` (and voxel maps) read them.
+
+    With resampling a label-map file keeps its own grid (pyradiomics builds the new grid from
+    the mask's grid, so there is no nearest-neighbour trip onto the image grid); otherwise
+    masks are read onto the image grid (``correctMask``, ``geometryTolerance``, RTSTRUCT ROI /
+    SEG segment ``roi``).
+    """
+    from rnpc_radiomics.errors import GeometryError
+    from rnpc_radiomics.io import _is_itk_file, as_volume
 
     img = as_volume(image)
+    if not isinstance(mask, (str, os.PathLike)):
+        return img, as_volume(mask, kind="mask", reference=img)
+    rs = p.settings.resample
+    if (rs.resampledPixelSpacing is not None and rs.interpolator is not None
+            and os.path.isfile(mask) and _is_itk_file(os.fspath(mask))):
+        from rnpc_radiomics.io.itk import read_itk_image
+
+        return img, read_itk_image(os.fspath(mask))
     mkw: dict[str, Any] = {}
-    if isinstance(mask, (str, os.PathLike)):
-        from rnpc_radiomics.errors import GeometryError
-        from rnpc_radiomics.io import _is_itk_file
-
-        rs = p.settings.resample
-        if (rs.resampledPixelSpacing is not None and rs.interpolator is not None
-                and os.path.isfile(mask) and _is_itk_file(os.fspath(mask))):
-            # With resampling, pyradiomics builds the new grid from the *mask's* grid, so a
-            # label map keeps its own grid here (no nearest-neighbour trip onto the image grid).
-            from rnpc_radiomics.io.itk import read_itk_image
-
-            return extract_volumes(img, read_itk_image(os.fspath(mask)), p)
-        if roi is not None:
-            # One name for both: RTSTRUCT reads ``roi``, DICOM-SEG reads ``segment``.
-            mkw["roi"] = roi
-            mkw["segment"] = roi
-        if p.settings.mask.correctMask:
-            mkw["resample"] = True
-        if p.settings.mask.geometryTolerance is not None:
-            mkw["tolerance"] = p.settings.mask.geometryTolerance
-        try:
-            msk = as_volume(mask, kind="mask", reference=img, **mkw)
-        except GeometryError as exc:
-            if exc.path and _is_itk_file(exc.path) and "grids differ" in exc.what:
-                raise GeometryError(exc.what, exc.path, exc.why,
-                                    "set correctMask: true (nearest-neighbour mask resampling) "
-                                    "or resampledPixelSpacing in the parameter file") from None
-            raise
-        return extract_volumes(img, msk, p)
-    msk = as_volume(mask, kind="mask", reference=img, **mkw)
-    return extract_volumes(img, msk, p)
+    if roi is not None:
+        # One name for both: RTSTRUCT reads ``roi``, DICOM-SEG reads ``segment``.
+        mkw["roi"] = roi
+        mkw["segment"] = roi
+    if p.settings.mask.correctMask:
+        mkw["resample"] = True
+    if p.settings.mask.geometryTolerance is not None:
+        mkw["tolerance"] = p.settings.mask.geometryTolerance
+    try:
+        msk = as_volume(mask, kind="mask", reference=img, **mkw)
+    except GeometryError as exc:
+        if exc.path and _is_itk_file(exc.path) and "grids differ" in exc.what:
+            raise GeometryError(exc.what, exc.path, exc.why,
+                                "set correctMask: true (nearest-neighbour mask resampling) "
+                                "or resampledPixelSpacing in the parameter file") from None
+        raise
+    return img, msk
 
 
 def feature_order(family: str, names) -> list[str]:
@@ -232,22 +240,32 @@ def _mask_info(vol: Volume, sub: np.ndarray, sl: tuple[slice, ...], prefix: str,
 
 # --------------------------------------------------------------------------- pipeline
 
-def extract_volumes(image: Volume, mask: Volume, params: ExtractionParams | Mapping | None = None
-                    ) -> dict[str, Any]:
-    """:func:`extract` on in-memory volumes (the mask must be on, or be correctable to, the
-    image grid). See :func:`extract` for parameters and errors."""
+class Prepared(NamedTuple):
+    """The preprocessed inputs of one extraction (see :func:`prepare`)."""
+
+    image: Volume                  #: normalised / resampled / pre-cropped image
+    box: tuple[slice, ...]         #: the ROI's bounding box in ``image``
+    roi: np.ndarray                #: ROI (bool) inside ``box``
+    roi_reseg: np.ndarray | None   #: resegmented ROI inside ``box`` (None without resegmentation)
+    sl: tuple[slice, ...]          #: final crop relative to ``box`` (the resegmented ROI's box)
+
+
+def prepare(image: Volume, mask: Volume, p: ExtractionParams,
+            diag: dict[str, Any] | None = None) -> Prepared:
+    """Check, normalise, resample or pre-crop, and resegment, as pyradiomics does.
+
+    Shared by :func:`extract_volumes` and the voxel maps, so the two cannot drift apart. With a
+    ``diag`` dict, pyradiomics-style ``diagnostics_*`` entries are added to it on the way.
+    """
     from rnpc_radiomics.preprocess import mask as pm
-    from rnpc_radiomics.preprocess.discretise import discretise, pyradiomics_overflow
     from rnpc_radiomics.preprocess.normalise import normalise
     from rnpc_radiomics.preprocess.resample import pad_crop, resample
     from rnpc_radiomics.preprocess.resegment import resegment
 
-    p = params if isinstance(params, ExtractionParams) else load_params(params)
     s: Settings = p.settings
     label = s.mask.label
     src = mask.provenance.source
-    diag_on = s.features.additionalInfo
-    diag: dict[str, Any] = {}
+    diag_on = diag is not None
     checks = dict(minimum_dimensions=s.mask.minimumROIDimensions,
                   minimum_size=s.mask.minimumROISize, source=src)
 
@@ -329,6 +347,21 @@ def extract_volumes(image: Volume, mask: Volume, params: ExtractionParams | Mapp
         if diag_on:
             abs_sl = tuple(slice(b.start + r.start, b.start + r.stop) for b, r in zip(box, sl))
             diag.update(_mask_info(labels, roi_reseg[sl], abs_sl, "resegmented", image.array))
+    return Prepared(image, box, roi, roi_reseg, sl)
+
+
+def extract_volumes(image: Volume, mask: Volume, params: ExtractionParams | Mapping | None = None
+                    ) -> dict[str, Any]:
+    """:func:`extract` on in-memory volumes (the mask must be on, or be correctable to, the
+    image grid). See :func:`extract` for parameters and errors."""
+    from rnpc_radiomics.preprocess.discretise import discretise, pyradiomics_overflow
+
+    p = params if isinstance(params, ExtractionParams) else load_params(params)
+    s: Settings = p.settings
+    diag_on = s.features.additionalInfo
+    diag: dict[str, Any] = {}
+    image, box, roi, roi_reseg, sl = prepare(image, mask, p, diag if diag_on else None)
+    img_box = image.array[box]
 
     out: dict[str, Any] = {}
     undefined: list[str] = []

@@ -389,7 +389,19 @@ class FilterSettings:
 
 @dataclass(frozen=True)
 class VoxelSettings:
-    """Voxel-based (feature map) extraction settings; read now, used by a later issue."""
+    """Voxel-based (feature map) settings, read by :mod:`rnpc_radiomics.maps`.
+
+    Attributes
+    ----------
+    kernelRadius : int
+        Kernel half-size in voxels (a cube of side 2r + 1, a square under force2D).
+    maskedKernel : bool
+        Kernels see ROI voxels only (else every voxel of the ROI's box plus the radius).
+    initValue : float
+        Value of map voxels outside the ROI (NaN allowed).
+    voxelBatch : int
+        pyradiomics' batch size (-1: all voxels at once); it decides which GLCM angles are kept.
+    """
 
     kernelRadius: int = field(default=1, metadata=_check(_int(lo=0, lo_ex=True)))
     maskedKernel: bool = field(default=True, metadata=_check(_bool))

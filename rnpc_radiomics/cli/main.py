@@ -17,6 +17,11 @@ import sys
 COMMANDS = [
     ("info", "rnpc_radiomics.cli.info"),
     ("convert", "rnpc_radiomics.cli.convert"),
+    ("conformance", "rnpc_radiomics.cli.conformance"),
+    ("extract", "rnpc_radiomics.cli.extract"),
+    ("maps", "rnpc_radiomics.cli.maps"),
+    ("phantom", "rnpc_radiomics.cli.phantom"),
+    ("signs", "rnpc_radiomics.cli.signs"),
 ]
 
 EXIT_BAD_INPUT = 2

@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 def log_prefix(sigma: float) -> str:
     """pyradiomics' image type name for a sigma: ``log-sigma-1-0-mm-3D`` for ``1.0``."""
-    return "log-sigma-%s-mm-3D" % str(sigma).replace(".", "-")
+    return f"log-sigma-{str(sigma).replace('.', '-')}-mm-3D"
 
 
 def laplacian_of_gaussian(image: Volume, sigma: float) -> np.ndarray:

@@ -15,7 +15,6 @@ the number of voxels and no two threads write the same buffer. (Plain threads ra
 
 from __future__ import annotations
 
-import numpy as np
 from numba import njit
 
 
@@ -56,11 +55,6 @@ def local_levels(q, msk, bb, lut, lev):
     return n
 
 
-@njit(cache=True, inline="always")
-def in_box(z, y, x, bb):
-    return (bb[0] <= z <= bb[3]) and (bb[1] <= y <= bb[4]) and (bb[2] <= x <= bb[5])
-
-
 def run_parallel(call, n: int, threads: int | None = None) -> None:
     """Run ``call(start, stop)`` over ``range(n)`` split into chunks, on a thread pool.
 
@@ -91,4 +85,4 @@ def kernel_capacity(R: int, f2d: int) -> int:
     return side ** 2 if f2d >= 0 else side ** 3
 
 
-__all__ = ["kernel_box", "local_levels", "in_box", "run_parallel", "kernel_capacity", "np"]
+__all__ = ["kernel_box", "local_levels", "run_parallel", "kernel_capacity"]

@@ -24,18 +24,128 @@ GLCM_COLUMNS = ("Autocorrelation", "ClusterProminence", "ClusterShade", "Cluster
                 "InverseVariance", "JointAverage", "JointEnergy", "JointEntropy", "MCC",
                 "MaximumProbability", "SumAverage", "SumEntropy", "SumSquares")
 _NF = 24
+_LN2 = math.log(2.0)
+
+
+@njit(cache=True, nogil=True)
+def _second_eigenvalue(S, m, d, e, squared):
+    """Second largest eigenvalue of the symmetric S[:m, :m] (m >= 2; S, d, e are scratch), or
+    with ``squared`` the second largest squared eigenvalue.
+
+    Householder reduction to tridiagonal form, then implicit QL (eigenvalues only; Numerical
+    Recipes' tred2/tqli): for the small matrices of one kernel this is several times faster
+    than a LAPACK call from numba, with LAPACK's accuracy.
+    """
+    n = m
+    for i in range(n - 1, 0, -1):
+        lo = i - 1
+        h = 0.0
+        if lo > 0:
+            scale = 0.0
+            for k in range(lo + 1):
+                scale += abs(S[i, k])
+            if scale == 0.0:
+                e[i] = S[i, lo]
+            else:
+                for k in range(lo + 1):
+                    S[i, k] /= scale
+                    h += S[i, k] * S[i, k]
+                f = S[i, lo]
+                g = -math.sqrt(h) if f >= 0.0 else math.sqrt(h)
+                e[i] = scale * g
+                h -= f * g
+                S[i, lo] = f - g
+                f = 0.0
+                for j in range(lo + 1):
+                    g = 0.0
+                    for k in range(j + 1):
+                        g += S[j, k] * S[i, k]
+                    for k in range(j + 1, lo + 1):
+                        g += S[k, j] * S[i, k]
+                    e[j] = g / h
+                    f += e[j] * S[i, j]
+                hh = f / (h + h)
+                for j in range(lo + 1):
+                    f = S[i, j]
+                    g = e[j] - hh * f
+                    e[j] = g
+                    for k in range(j + 1):
+                        S[j, k] -= f * e[k] + g * S[i, k]
+        else:
+            e[i] = S[i, lo]
+        d[i] = h
+    e[0] = 0.0
+    for i in range(n):
+        d[i] = S[i, i]
+    # implicit QL on the tridiagonal (d, e)
+    for i in range(1, n):
+        e[i - 1] = e[i]
+    e[n - 1] = 0.0
+    for lo in range(n):
+        it = 0
+        while True:
+            mm = lo
+            while mm < n - 1:
+                dd = abs(d[mm]) + abs(d[mm + 1])
+                if abs(e[mm]) <= 2.220446049250313e-16 * dd:
+                    break
+                mm += 1
+            if mm == lo or it == 60:
+                break
+            it += 1
+            g = (d[lo + 1] - d[lo]) / (2.0 * e[lo])
+            r = math.sqrt(g * g + 1.0)
+            g = d[mm] - d[lo] + e[lo] / (g + (r if g >= 0.0 else -r))
+            s = 1.0
+            c = 1.0
+            p = 0.0
+            i = mm - 1
+            early = False
+            while i >= lo:
+                f = s * e[i]
+                b = c * e[i]
+                r = math.sqrt(f * f + g * g)  # values are <= ~1: no overflow
+                e[i + 1] = r
+                if r == 0.0:
+                    d[i + 1] -= p
+                    e[mm] = 0.0
+                    early = True
+                    break
+                s = f / r
+                c = g / r
+                g = d[i + 1] - p
+                r = (d[i] - g) * s + 2.0 * c * b
+                p = s * r
+                d[i + 1] = g + p
+                g = c * r - b
+                i -= 1
+            if early:
+                continue
+            d[lo] -= p
+            e[lo] = g
+            e[mm] = 0.0
+    e1 = -np.inf
+    e2 = -np.inf
+    for i in range(n):
+        v = d[i] * d[i] if squared else d[i]
+        if v > e1:
+            e2 = e1
+            e1 = v
+        elif v > e2:
+            e2 = v
+    return e2
 
 
 @njit(cache=True, nogil=True)
 def voxel_glcm(q, msk, centers, R, f2d, angles, weights, use_weights, symmetric, Ng,
-               n_global, eps, do_mcc, cap, start, stop, out, nonempty):
+               n_global, eps, do_imc, do_mcc, cap, start, stop, out, nonempty):
     """Fill ``out[v, :]`` (GLCM_COLUMNS) and ``nonempty[v]`` for every voxel ``centers[v]``.
 
     q : int32 (Z, Y, X) grey levels 1..Ng inside ``msk``; msk : bool (Z, Y, X);
     centers : int64 (N, 3); R : kernel radius; f2d : force2D axis or -1; angles : int64 (Na, 3)
     unidirectional offsets; weights : float64 (Na,) used when ``use_weights``; symmetric : bool;
     Ng : max grey level (Idmn, Idn); n_global : number of grey levels in ``msk`` (MCC is 1 when
-    it is 1); eps : machine epsilon; do_mcc : compute MCC (eigenvalues; NaN otherwise);
+    it is 1); eps : machine epsilon; do_imc, do_mcc : compute Imc1/Imc2, MCC (NaN otherwise);
     cap : most levels in a box; start, stop : the voxels to compute. ``nonempty[v]`` gets bit ``a`` set
     when angle ``a`` (after weighting: bit 0) has at least one pair in the kernel.
     """
@@ -43,8 +153,12 @@ def voxel_glcm(q, msk, centers, R, f2d, angles, weights, use_weights, symmetric,
     Na = angles.shape[0]
     lut = np.full(Ng + 1, -1, np.int64)
     lev = np.zeros(cap, np.int64)
-    P = np.zeros((Na, cap, cap))
-    Pw = np.zeros((1, cap, cap))
+    # counts per angle; slot Na holds the distance-weighted sum. Only non-zero entries are
+    # visited (nzi/nzj list them): a kernel has at most a few dozen pairs per angle.
+    P = np.zeros((Na + 1, cap, cap))
+    nzi = np.zeros((Na + 1, cap * cap), np.int64)
+    nzj = np.zeros((Na + 1, cap * cap), np.int64)
+    nnz = np.zeros(Na + 1, np.int64)
     px = np.zeros(cap)
     py = np.zeros(cap)
     pdiff = np.zeros(Ng + 1)
@@ -53,17 +167,19 @@ def voxel_glcm(q, msk, centers, R, f2d, angles, weights, use_weights, symmetric,
     touched_s = np.zeros(cap * cap, np.int64)
     act_i = np.zeros(cap, np.int64)
     act_k = np.zeros(cap, np.int64)
+    lx = np.zeros(cap)
+    ly = np.zeros(cap)
+    S = np.zeros((cap, cap))
+    Bm = np.zeros((cap, cap))
+    ev_d = np.zeros(cap)
+    ev_e = np.zeros(cap)
     bb = np.zeros(6, np.int64)
     acc = np.zeros(_NF)
     cnt = np.zeros(_NF)
     for v in range(start, stop):
         kernel_box(centers[v, 0], centers[v, 1], centers[v, 2], R, f2d, Z, Y, X, bb)
         n = local_levels(q, msk, bb, lut, lev)
-        for a in range(Na):
-            for i in range(n):
-                for j in range(n):
-                    P[a, i, j] = 0.0
-        # co-occurrence counts inside the box
+        # co-occurrence counts inside the box (both orders at once when symmetric: P + P^T)
         for z in range(bb[0], bb[3] + 1):
             for y in range(bb[1], bb[4] + 1):
                 for x in range(bb[2], bb[5] + 1):
@@ -78,49 +194,58 @@ def voxel_glcm(q, msk, centers, R, f2d, angles, weights, use_weights, symmetric,
                                 or xx < bb[2] or xx > bb[5]:
                             continue
                         if msk[zz, yy, xx]:
-                            P[a, li, lut[q[zz, yy, xx]]] += 1.0
-        if symmetric:
-            for a in range(Na):
-                for i in range(n):
-                    for j in range(i + 1, n):
-                        s = P[a, i, j] + P[a, j, i]
-                        P[a, i, j] = s
-                        P[a, j, i] = s
-                    P[a, i, i] *= 2.0
+                            lj = lut[q[zz, yy, xx]]
+                            if P[a, li, lj] == 0.0:
+                                nzi[a, nnz[a]] = li
+                                nzj[a, nnz[a]] = lj
+                                nnz[a] += 1
+                            P[a, li, lj] += 1.0
+                            if symmetric:
+                                if P[a, lj, li] == 0.0:
+                                    nzi[a, nnz[a]] = lj
+                                    nzj[a, nnz[a]] = li
+                                    nnz[a] += 1
+                                P[a, lj, li] += 1.0
         if use_weights:
-            for i in range(n):
-                for j in range(n):
-                    s = 0.0
-                    for a in range(Na):
-                        s += P[a, i, j] * weights[a]
-                    Pw[0, i, j] = s
-            M = Pw
+            for a in range(Na):
+                for t in range(nnz[a]):
+                    i = nzi[a, t]
+                    j = nzj[a, t]
+                    wv = P[a, i, j] * weights[a]
+                    if wv == 0.0:
+                        continue
+                    if P[Na, i, j] == 0.0:
+                        nzi[Na, nnz[Na]] = i
+                        nzj[Na, nnz[Na]] = j
+                        nnz[Na] += 1
+                    P[Na, i, j] += wv
+            a0 = Na
             Ne = 1
         else:
-            M = P
+            a0 = 0
             Ne = Na
+        M = P
         for f in range(_NF):
             acc[f] = 0.0
             cnt[f] = 0.0
         bits = 0
-        for a in range(Ne):
+        for ae in range(Ne):
+            a = a0 + ae
             tot = 0.0
-            for i in range(n):
-                for j in range(n):
-                    tot += M[a, i, j]
+            for t in range(nnz[a]):
+                tot += M[a, nzi[a, t], nzj[a, t]]
             if tot == 0.0:
                 continue
-            bits |= 1 << a
+            bits |= 1 << ae
             for i in range(n):
                 px[i] = 0.0
                 py[i] = 0.0
             ux = 0.0
             uy = 0.0
-            for i in range(n):
-                for j in range(n):
-                    p = M[a, i, j] / tot
-                    px[i] += p
-                    py[j] += p
+            for t in range(nnz[a]):
+                p = M[a, nzi[a, t], nzj[a, t]] / tot
+                px[nzi[a, t]] += p
+                py[nzj[a, t]] += p
             for i in range(n):
                 ux += px[i] * lev[i]
                 uy += py[i] * lev[i]
@@ -138,55 +263,78 @@ def voxel_glcm(q, msk, centers, R, f2d, angles, weights, use_weights, symmetric,
             mx = 0.0
             nd = 0
             ns = 0
-            for i in range(n):
+            for t_ in range(nnz[a]):
+                i = nzi[a, t_]
+                j = nzj[a, t_]
+                p = M[a, i, j] / tot
                 li = float(lev[i])
-                for j in range(n):
-                    p = M[a, i, j] / tot
-                    if p == 0.0:
-                        continue
-                    lj = float(lev[j])
-                    ac += p * li * lj
-                    t = li + lj - ux - uy
-                    t2 = t * t
-                    c2 += p * t2
-                    c3 += p * t2 * t
-                    c4 += p * t2 * t2
-                    d = li - lj
-                    con += p * d * d
-                    di = li - ux
-                    dj = lj - uy
-                    sx += p * di * di
-                    sy += p * dj * dj
-                    cm += p * di * dj
-                    en += p * p
-                    hxy -= p * math.log2(p + eps)
-                    hxy1 -= p * math.log2(px[i] * py[j] + eps)
-                    if p > mx:
-                        mx = p
-                    kd = lev[i] - lev[j]
-                    if kd < 0:
-                        kd = -kd
-                    if pdiff[kd] == 0.0:
-                        touched_d[nd] = kd
-                        nd += 1
-                    pdiff[kd] += p
-                    ks = lev[i] + lev[j]
-                    if psum[ks] == 0.0:
-                        touched_s[ns] = ks
-                        ns += 1
-                    psum[ks] += p
-            hxy2 = 0.0
+                lj = float(lev[j])
+                ac += p * li * lj
+                t = li + lj - ux - uy
+                t2 = t * t
+                c2 += p * t2
+                c3 += p * t2 * t
+                c4 += p * t2 * t2
+                d = li - lj
+                con += p * d * d
+                di = li - ux
+                dj = lj - uy
+                sx += p * di * di
+                sy += p * dj * dj
+                cm += p * di * dj
+                en += p * p
+                hxy -= p * math.log2(p + eps)
+                if p > mx:
+                    mx = p
+                kd = lev[i] - lev[j]
+                if kd < 0:
+                    kd = -kd
+                if pdiff[kd] == 0.0:
+                    touched_d[nd] = kd
+                    nd += 1
+                pdiff[kd] += p
+                ks = lev[i] + lev[j]
+                if psum[ks] == 0.0:
+                    touched_s[ns] = ks
+                    ns += 1
+                psum[ks] += p
             hx = 0.0
             hy = 0.0
-            for i in range(n):
-                if px[i] > 0.0:
-                    hx -= px[i] * math.log2(px[i] + eps)
-                if py[i] > 0.0:
-                    hy -= py[i] * math.log2(py[i] + eps)
-                for j in range(n):
+            hxy1 = 0.0
+            hxy2 = 0.0
+            if do_imc:
+                # log2(a b + eps) = log2 a + log2 b + eps / (a b ln 2) to ~1e-16: n logs per angle
+                # instead of n^2
+                sx_l = 0.0
+                sy_l = 0.0
+                nx = 0
+                ny = 0
+                for i in range(n):
+                    if px[i] > 0.0:
+                        lx[i] = math.log2(px[i])
+                        hx -= px[i] * math.log2(px[i] + eps)
+                        sx_l += px[i] * lx[i]
+                        nx += 1
+                    if py[i] > 0.0:
+                        ly[i] = math.log2(py[i])
+                        hy -= py[i] * math.log2(py[i] + eps)
+                        sy_l += py[i] * ly[i]
+                        ny += 1
+                for t_ in range(nnz[a]):
+                    i = nzi[a, t_]
+                    j = nzj[a, t_]
                     pp = px[i] * py[j]
-                    if pp > 0.0:
-                        hxy2 -= pp * math.log2(pp + eps)
+                    hxy1 -= (M[a, i, j] / tot) * (lx[i] + ly[j] + eps / (pp * _LN2))
+                hxy2 = -(sx_l + sy_l) - nx * ny * eps / _LN2
+                if abs(hxy2 - hxy) < 1e-8:
+                    # Imc2 = sqrt(1 - exp(-2 (HXY2 - HXY))) is ill-conditioned here (exactly 0 when
+                    # HXY2 == HXY): sum exactly as pyradiomics does
+                    hxy2 = 0.0
+                    for i in range(n):
+                        for j in range(n):
+                            pp = px[i] * py[j]
+                            if pp > 0.0:
+                                hxy2 -= pp * math.log2(pp + eps)
             da = 0.0
             dent = 0.0
             idv = 0.0
@@ -257,17 +405,29 @@ def voxel_glcm(q, msk, centers, R, f2d, angles, weights, use_weights, symmetric,
                         acc[19] += 0.0
                         cnt[19] += 1.0
                     else:
-                        # S = B B^T, B_ik = p_ik / sqrt(px_i py_k): similar to pyradiomics'
-                        # Q_ij = sum_k p_ik p_jk / (px_i py_k), symmetric, so eigvalsh.
-                        B = np.empty((na_, nk_))
+                        # pyradiomics' Q_ij = sum_k p_ik p_jk / (px_i py_k + eps) is similar
+                        # to the symmetric S = B B^T, B_ik = p_ik / sqrt(px_i py_k + eps). A
+                        # symmetric GLCM has px = py and a symmetric B, so S = B^2: take the
+                        # eigenvalues of B, squared, without forming S.
                         for r in range(na_):
                             i = act_i[r]
                             for s_ in range(nk_):
                                 k = act_k[s_]
-                                B[r, s_] = (M[a, i, k] / tot) / math.sqrt(px[i] * py[k] + eps)
-                        S = B @ B.T
-                        ev = np.linalg.eigvalsh(S)
-                        e2 = ev[na_ - 2]
+                                Bm[r, s_] = (M[a, i, k] / tot) / math.sqrt(px[i] * py[k] + eps)
+                        if symmetric and na_ == nk_:
+                            for r in range(na_):
+                                for r2 in range(na_):
+                                    S[r, r2] = Bm[r, r2]
+                            e2 = _second_eigenvalue(S, na_, ev_d, ev_e, True)
+                        else:
+                            for r in range(na_):
+                                for r2 in range(r, na_):
+                                    acc_s = 0.0
+                                    for s_ in range(nk_):
+                                        acc_s += Bm[r, s_] * Bm[r2, s_]
+                                    S[r, r2] = acc_s
+                                    S[r2, r] = acc_s
+                            e2 = _second_eigenvalue(S, na_, ev_d, ev_e, False)
                         acc[19] += math.sqrt(e2) if e2 > 0.0 else 0.0
                         cnt[19] += 1.0
             vals3 = (mx, sa, sent, sx)
@@ -276,8 +436,15 @@ def voxel_glcm(q, msk, centers, R, f2d, angles, weights, use_weights, symmetric,
                 cnt[20 + f] += 1.0
         for f in range(_NF):
             out[v, f] = acc[f] / cnt[f] if cnt[f] > 0 else np.nan
+        if not do_imc:
+            out[v, 13] = np.nan
+            out[v, 14] = np.nan
         if not do_mcc:
             out[v, 19] = np.nan
         nonempty[v] = bits
+        for a in range(Na + 1):
+            for t in range(nnz[a]):
+                P[a, nzi[a, t], nzj[a, t]] = 0.0
+            nnz[a] = 0
         for k in range(n):
             lut[lev[k]] = -1
