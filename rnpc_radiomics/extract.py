@@ -45,7 +45,7 @@ import numpy as np
 
 from rnpc_radiomics.errors import FeatureError
 from rnpc_radiomics.image import Volume
-from rnpc_radiomics.settings import ExtractionParams, Settings, load_params
+from rnpc_radiomics.settings import ExtractionParams, Settings, is_ibsi_params, load_params
 
 __all__ = ["extract", "extract_volumes", "feature_order"]
 
@@ -80,7 +80,9 @@ def extract(image, mask, params: str | os.PathLike | Mapping[str, Any] | None = 
     params : str, path-like, dict or None
         A YAML/JSON parameter file or dict in pyradiomics' schema (``setting``, ``imageType``,
         ``featureClass``, ``voxelSetting``). None: pyradiomics' defaults (binWidth 25, all
-        feature classes but shape2D, original image).
+        feature classes but shape2D, original image). A file or dict with a top-level ``ibsi``
+        section (``params/ibsi_*.yaml``) selects **IBSI mode** instead: IBSI-1 processing and
+        features, keyed by the IBSI reference-table tags (see :mod:`rnpc_radiomics.ibsi`).
     label : int, optional
         ROI label; overrides ``setting: label``.
     roi : str, optional
@@ -100,11 +102,32 @@ def extract(image, mask, params: str | os.PathLike | Mapping[str, Any] | None = 
         Unusable inputs: empty mask, missing label, ROI too small, misaligned grids,
         non-finite voxels, unreadable files.
     """
+    if is_ibsi_params(params):
+        return _extract_ibsi(image, mask, params, label=label, roi=roi)
     p = load_params(params)
     if label is not None:
         p = p.with_label(label)
     img, msk = load_inputs(image, mask, p, roi=roi)
     return extract_volumes(img, msk, p)
+
+
+def _extract_ibsi(image, mask, params, *, label: int | None, roi: str | None) -> dict[str, Any]:
+    """IBSI mode (a parameter file with an ``ibsi:`` section): IBSI-1 features keyed by tag."""
+    from rnpc_radiomics.ibsi import extract_ibsi
+    from rnpc_radiomics.io import as_volume
+
+    img = as_volume(image)
+    kw: dict[str, Any] = {}
+    if isinstance(mask, (str, os.PathLike)):
+        if roi is not None:
+            kw.update(roi=roi, segment=roi)
+        if label is not None:
+            kw["label"] = label
+    msk = as_volume(mask, kind="mask", reference=img, **kw)
+    if label is not None and not isinstance(mask, (str, os.PathLike)):
+        msk = msk.with_array((msk.array == label).astype(np.uint8))
+    config = params["ibsi"] if isinstance(params, Mapping) else params
+    return extract_ibsi(img, msk, config)
 
 
 def load_inputs(image, mask, p: ExtractionParams, *, roi: str | None = None

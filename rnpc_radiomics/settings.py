@@ -706,6 +706,12 @@ def load_params(params: str | os.PathLike | Mapping[str, Any] | ExtractionParams
         return params
     if params is None or isinstance(params, Mapping):
         return parse_params(params)
+    data, path = read_params_file(params)
+    return parse_params(data, source=path)
+
+
+def read_params_file(params: str | os.PathLike) -> tuple[dict, str]:
+    """The raw mapping of a YAML/JSON parameter file, and its path (errors as :func:`load_params`)."""
     if not isinstance(params, (str, os.PathLike)):
         raise SettingsError("invalid parameters", None,
                             f"expected a file path, a dict or None, got {type(params).__name__}")
@@ -731,4 +737,22 @@ def load_params(params: str | os.PathLike | Mapping[str, Any] | ExtractionParams
                             "check the YAML/JSON syntax") from None
     if data is None:
         data = {}
-    return parse_params(data, source=path)
+    if not isinstance(data, Mapping):
+        raise SettingsError("invalid parameter file", path,
+                            f"expected a mapping at the top level, got {type(data).__name__}",
+                            "see params/pyradiomics_default.yaml for the layout")
+    return dict(data), path
+
+
+def is_ibsi_params(params) -> bool:
+    """True when ``params`` (path or mapping) selects IBSI mode: a top-level ``ibsi`` section.
+
+    pyradiomics-compatible extraction stays the default; the IBSI parameter files in
+    ``params/ibsi_*.yaml`` carry an ``ibsi:`` section instead of pyradiomics' ``setting:``.
+    """
+    if isinstance(params, Mapping):
+        return "ibsi" in params
+    if isinstance(params, (str, os.PathLike)):
+        return "ibsi" in read_params_file(params)[0]
+    return False
+

@@ -73,14 +73,20 @@ def run(args) -> int:
     from rnpc_radiomics.errors import InputError
     from rnpc_radiomics.extract import extract
     from rnpc_radiomics.io import load_image
-    from rnpc_radiomics.settings import load_params
+    from rnpc_radiomics.ibsi import load_ibsi_settings
+    from rnpc_radiomics.settings import is_ibsi_params, load_params
 
     if args.out:
         if not args.out.lower().endswith(_FORMATS):
             raise InputError("unsupported output format", args.out,
                              "expected .csv, .json or .parquet", "choose one of those extensions")
         check_output_path(args.out)
-    params = load_params(args.params)  # fail on a bad parameter file before reading images
+    # Fail on a bad parameter file before reading images.
+    if args.params and is_ibsi_params(args.params):
+        load_ibsi_settings(args.params)
+        params = args.params              # IBSI mode: extract() reads the file's ibsi section
+    else:
+        params = load_params(args.params)
     image = load_image(args.image, **image_kwargs(args))
     row = extract(image, args.mask, params, label=args.label, roi=args.roi)
     if args.out:

@@ -6,27 +6,28 @@ Kernels take arrays and scalars only, never validate or raise; :mod:`.mask` wrap
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@njit(cache=True, nogil=True)
 def roi_scan(labels, label, out):
     """Count voxels equal to ``label`` and their inclusive bounding box, in one pass.
 
     ``out`` (int64, 7) receives ``count, z0, z1, y0, y1, x0, x1`` (count 0: box undefined).
-    Planes are scanned in parallel; each row is first counted with a branch-free (vectorised)
-    compare-and-add, and only rows holding the label are searched for their first/last voxel,
-    so the full-volume pass costs about one read of the labels.
+    Each row is first counted with a branch-free (vectorised) compare-and-add, and only rows
+    holding the label are searched for their first/last voxel, so the full-volume pass costs
+    about one read of the labels (serial: memory-bound, and a parallel launch costs more than
+    it saves on a busy 2-core machine).
     """
     nz, ny, nx = labels.shape
     part = np.empty((nz, 6), np.int64)  # per plane: count, y0, y1, x0, x1, (unused)
-    for z in prange(nz):
+    for z in range(nz):
         count = 0
         y0, y1, x0, x1 = ny, -1, nx, -1
         for y in range(ny):
             row = 0
             for x in range(nx):
-                row += labels[z, y, x] == label
+                row += np.int64(labels[z, y, x] == label)
             if row:
                 count += row
                 if y < y0:
@@ -68,51 +69,9 @@ def roi_scan(labels, label, out):
     out[6] = x1
 
 
-@njit(cache=True, nogil=True, parallel=True)
-def float_stats(arr, out):
-    """Minimum, maximum and float64 sum of a finite float volume, planes in parallel.
-
-    ``out`` (float64, 4) receives ``min, max, sum, bad`` where ``bad`` is NaN when some voxel
-    is NaN or infinite (``v * 0`` is NaN exactly for those), 0 otherwise; the caller then
-    recounts with numpy. min/max ignore NaN here, so they are only meaningful when ``bad`` is 0.
-    """
-    nz, ny, nx = arr.shape
-    part = np.empty((nz, 4), np.float64)
-    for z in prange(nz):
-        mn = np.inf
-        mx = -np.inf
-        total = 0.0
-        bad = 0.0
-        for y in range(ny):
-            rs = 0.0
-            for x in range(nx):
-                v = np.float64(arr[z, y, x])
-                rs += v
-                bad += v * 0.0
-                mn = min(mn, v)
-                mx = max(mx, v)
-            total += rs
-        part[z, 0] = mn
-        part[z, 1] = mx
-        part[z, 2] = total
-        part[z, 3] = bad
-    mn = np.inf
-    mx = -np.inf
-    total = 0.0
-    bad = 0.0
-    for z in range(nz):
-        mn = min(mn, part[z, 0])
-        mx = max(mx, part[z, 1])
-        total += part[z, 2]
-        bad += part[z, 3]
-    out[0] = mn
-    out[1] = mx
-    out[2] = total
-    out[3] = bad
-
-
 @njit(cache=True, nogil=True)
 def _root(parent, i):
+    # path halving: shallow trees without recursion
     while parent[i] != i:
         parent[i] = parent[parent[i]]
         i = parent[i]
@@ -124,51 +83,85 @@ def roi_summary(roi, out):
     """Voxel count, per-axis index sums and 26-connected component count of a boolean ROI.
 
     ``out`` (int64, 5) receives ``count, sum z, sum y, sum x, components`` (indices relative to
-    ``roi``). Components are found by union-find over the 13 already-visited neighbours of each
-    voxel (the same count as ``scipy.ndimage.label`` with a 3x3x3 structure).
+    ``roi``). The ROI is cut into x-runs; each run is joined (union-find over runs) with the
+    runs it touches, diagonals included, in the 4 already-visited neighbouring rows. The count
+    equals ``scipy.ndimage.label``'s with a 3x3x3 structure, at a fraction of the cost, since
+    a row holds few runs.
     """
     nz, ny, nx = roi.shape
-    parent = np.empty(nz * ny * nx, np.int64)
+    nrows = nz * ny
+    row_ptr = np.zeros(nrows + 1, np.int64)
+    # pass 1: runs per row, so the run arrays are allocated once (no reallocation in the loop)
+    for z in range(nz):
+        for y in range(ny):
+            k = 0
+            prev = False
+            for x in range(nx):
+                v = roi[z, y, x]
+                k += np.int64(v and not prev)
+                prev = v
+            row_ptr[z * ny + y + 1] = k
+    for r in range(nrows):
+        row_ptr[r + 1] += row_ptr[r]
+    n = row_ptr[nrows]
+    rs = np.empty(n, np.int64)
+    re = np.empty(n, np.int64)
     count = 0
     sz = 0
     sy = 0
     sx = 0
-    comps = 0
     for z in range(nz):
         for y in range(ny):
-            for x in range(nx):
+            k = row_ptr[z * ny + y]
+            x = 0
+            while x < nx:
                 if not roi[z, y, x]:
+                    x += 1
                     continue
-                i = (z * ny + y) * nx + x
-                parent[i] = i
-                count += 1
-                sz += z
-                sy += y
-                sx += x
-                comps += 1
-                r = i
-                for dz in range(-1, 1):
-                    zz = z + dz
-                    if zz < 0:
+                x0 = x
+                while x < nx and roi[z, y, x]:
+                    x += 1
+                rs[k] = x0
+                re[k] = x - 1
+                k += 1
+                ln = x - x0
+                count += ln
+                sz += z * ln
+                sy += y * ln
+                sx += (x0 + x - 1) * ln // 2
+    parent = np.arange(n)
+    comps = n
+    for z in range(nz):
+        for y in range(ny):
+            r = z * ny + y
+            for k in range(row_ptr[r], row_ptr[r + 1]):
+                s0 = rs[k] - 1  # touching includes the diagonal neighbours
+                e0 = re[k] + 1
+                for m in range(4):
+                    if m == 0:
+                        zz, yy = z, y - 1
+                    elif m == 1:
+                        zz, yy = z - 1, y - 1
+                    elif m == 2:
+                        zz, yy = z - 1, y
+                    else:
+                        zz, yy = z - 1, y + 1
+                    if zz < 0 or yy < 0 or yy >= ny:
                         continue
-                    for dy in range(-1, 2):
-                        yy = y + dy
-                        if yy < 0 or yy >= ny or (dz == 0 and dy > 0):
+                    rr = zz * ny + yy
+                    for j in range(row_ptr[rr], row_ptr[rr + 1]):
+                        if rs[j] > e0:
+                            break
+                        if re[j] < s0:
                             continue
-                        for dx in range(-1, 2):
-                            xx = x + dx
-                            if xx < 0 or xx >= nx or (dz == 0 and dy == 0 and dx >= 0):
-                                continue
-                            if roi[zz, yy, xx]:
-                                r2 = _root(parent, (zz * ny + yy) * nx + xx)
-                                if r2 != r:
-                                    # join: the larger root points to the smaller
-                                    if r2 < r:
-                                        parent[r] = r2
-                                        r = r2
-                                    else:
-                                        parent[r2] = r
-                                    comps -= 1
+                        a = _root(parent, k)
+                        b = _root(parent, j)
+                        if a != b:
+                            if a < b:
+                                parent[b] = a
+                            else:
+                                parent[a] = b
+                            comps -= 1
     out[0] = count
     out[1] = sz
     out[2] = sy

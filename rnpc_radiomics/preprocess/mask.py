@@ -175,36 +175,21 @@ def scan_roi(labels: np.ndarray, label: int):
 def image_statistics(arr: np.ndarray) -> dict[str, float]:
     """``min``, ``max``, ``mean`` of the finite voxels and ``nonfinite`` count.
 
-    3D float32/float64 and <= 16-bit integer volumes take one parallel numba pass that also
-    proves the volume finite; other arrays use numpy's SIMD min/max (they propagate NaN and
-    show infinities, so a finite min and max prove the volume finite). Only a volume with
-    non-finite voxels pays for an ``isfinite`` pass.
+    numpy's SIMD min/max propagate NaN and show infinities, so a finite min and max prove the
+    volume finite without an ``isfinite`` pass (the common case costs three vectorised scans).
     """
     arr = np.asarray(arr)
     if arr.dtype == np.bool_:
         arr = arr.view(np.uint8)
     if arr.size == 0:
         return {"min": float("nan"), "max": float("nan"), "mean": float("nan"), "nonfinite": 0}
-    if arr.ndim == 3 and arr.dtype.isnative and (
-            arr.dtype.kind == "f" and arr.itemsize in (4, 8)
-            or arr.dtype.kind in "iu" and arr.itemsize <= 2):
-        # One parallel numba pass instead of three numpy scans (float64 sums of <= 16-bit
-        # integers are exact; float sums agree with numpy's to rounding).
-        from rnpc_radiomics.preprocess._kernels import float_stats
-
-        out = np.zeros(4, np.float64)
-        float_stats(np.ascontiguousarray(arr), out)
-        if out[3] == 0:
-            return {"min": float(out[0]), "max": float(out[1]),
-                    "mean": float(out[2]) / arr.size, "nonfinite": 0}
-    elif arr.dtype.kind in "iu":
+    if arr.dtype.kind in "iu":
         return {"min": float(arr.min()), "max": float(arr.max()),
                 "mean": float(arr.sum(dtype=np.int64)) / arr.size, "nonfinite": 0}
-    else:
-        mn, mx = arr.min(), arr.max()
-        if np.isfinite(mn) and np.isfinite(mx):
-            return {"min": float(mn), "max": float(mx),
-                    "mean": float(arr.sum(dtype=np.float64)) / arr.size, "nonfinite": 0}
+    mn, mx = arr.min(), arr.max()
+    if np.isfinite(mn) and np.isfinite(mx):
+        return {"min": float(mn), "max": float(mx),
+                "mean": float(arr.sum(dtype=np.float64)) / arr.size, "nonfinite": 0}
     fin = np.isfinite(arr)
     vals = arr[fin]
     bad = int(arr.size - vals.size)

@@ -110,6 +110,19 @@ def bone_pattern(ct: Volume, roi, *, landmarks=None, settings: SignsSettings | N
     return _bone_pattern(ct, m, s, landmarks)
 
 
+def _bone_mask(a: np.ndarray, s: SignsSettings) -> np.ndarray:
+    """Voxels >= bone_hu in 26-connected components holding cortical-density voxels."""
+    from scipy import ndimage
+
+    lab, n = ndimage.label(a >= s.bone_hu, structure=_FULL)
+    if n == 0:
+        return np.zeros(a.shape, dtype=bool)
+    has_cortex = np.zeros(n + 1, dtype=bool)
+    has_cortex[np.unique(lab[a >= s.cortical_hu])] = True
+    has_cortex[0] = False
+    return has_cortex[lab]
+
+
 def _closing_mm(mask: np.ndarray, r: float, sp) -> np.ndarray:
     """Binary closing with a physical ball of radius ``r`` mm (exact, via distance transforms)."""
     from scipy import ndimage
@@ -157,14 +170,7 @@ def _bone_pattern(ct: Volume, m: np.ndarray, s: SignsSettings, landmarks) -> dic
     roi = m[crop]
 
     # 1. bone by hysteresis: dense components that contain cortex.
-    dense = a >= s.bone_hu
-    lab, n = ndimage.label(dense, structure=_FULL)
-    if n == 0:
-        return _empty_result()
-    has_cortex = np.zeros(n + 1, dtype=bool)
-    has_cortex[np.unique(lab[a >= s.cortical_hu])] = True
-    has_cortex[0] = False
-    bone = has_cortex[lab]
+    bone = _bone_mask(a, s)
     if not bone.any():
         return _empty_result()
 
