@@ -122,7 +122,10 @@ def main(argv=None) -> int:
                          "airway_counted": airway, "pattern": pat,
                          "bone": {k: res["bone"][k] for k in (
                              "cortical_discontinuity", "spongy_index", "lytic_fraction",
-                             "abnormal_bone_volume_mm3", "bones_involved")},
+                             "abnormal_bone_volume_mm3", "bones_involved",
+                             "missing_bone_volume_mm3", "contralateral_spongy_index",
+                             "midline_x_mm")},
+                         "target_bone": case.truth["generator"]["lesion"].get("target_bone"),
                          "mri": res["mri"]["enhancement_pattern"],
                          "suv_max": res["pet"]["suv_max"]})
 
@@ -137,6 +140,16 @@ def main(argv=None) -> int:
     print(f"  {'':22s}" + "".join(f"{p:>16s}" for p in PATTERNS))
     for c in classes:
         print(f"  {c:22s}" + "".join(f"{conf[c][p]:16d}" for p in PATTERNS))
+    for c in classes:
+        miss = [r["bone"]["missing_bone_volume_mm3"] for r in rows if r["label"] == c]
+        miss = [m for m in miss if m is not None]
+        exc = [r["bone"]["spongy_index"] - r["bone"]["contralateral_spongy_index"]
+               for r in rows if r["label"] == c
+               and r["bone"]["contralateral_spongy_index"] is not None]
+        if miss:
+            print(f"  {c}: missing bone {min(miss):.0f} / {np.median(miss):.0f} / "
+                  f"{max(miss):.0f} mm3 (min / median / max), spongy index minus other side "
+                  f"{min(exc):+.3f} / {np.median(exc):+.3f} / {max(exc):+.3f}")
     correct = sum(conf[c][EXPECTED[c]] for c in classes)
     print(f"  pattern agrees with the class's intended sign: {correct}/{n_cases} = "
           f"{correct / n_cases:.3f}")

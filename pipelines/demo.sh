@@ -3,7 +3,7 @@
 #   1. rnpc info      : series listing of a sample DICOM study
 #   2. rnpc convert   : DICOM CT series -> NIfTI, RTSTRUCT -> NIfTI mask
 #   3. rnpc extract   : pyradiomics-compatible features for every sample case (CT, params/ct_bone.yaml)
-#   4. rnpc signs     : the imaging signs (air bubbles, bone pattern, MRI enhancement, PET uptake)
+#   4. rnpc signs     : the imaging signs (air bubbles, HRCT bone pattern, PET uptake)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA=sample_data
@@ -40,7 +40,9 @@ import glob, os, sys
 import pandas as pd
 out = sys.argv[1]
 files = sorted(glob.glob(os.path.join(out, "*_features.csv")))
-df = pd.concat([pd.read_csv(f).assign(case_id=os.path.basename(f)[:-len("_features.csv")]) for f in files])
+ids = [os.path.basename(f)[:-len("_features.csv")] for f in files]
+df = pd.concat([pd.read_csv(f) for f in files], ignore_index=True)
+df = pd.concat([pd.DataFrame({"case_id": ids}), df], axis=1)
 df.to_csv(os.path.join(out, "features.csv"), index=False)
 cols = [c for c in ("case_id", "original_shape_MeshVolume", "original_firstorder_Mean",
                     "original_glcm_Contrast", "original_glszm_ZoneEntropy") if c in df.columns]
@@ -51,7 +53,7 @@ fi
 
 if rnpc --help | grep -q " signs "; then
   echo
-  echo "== rnpc signs (every case: CT + T1c + PET) -> $OUT/<case>_signs.json"
+  echo "== rnpc signs (every case: CT + PET; truth shown for comparison) -> $OUT/<case>_signs.json"
   for c in $cases; do
     n=$(basename "$c")
     label=$(grep -o '"label": *"[a-z_]*"' "$c/truth.json" | head -n1 | sed 's/.*: *"\(.*\)"/\1/')

@@ -23,6 +23,10 @@ _LAZY = {
     "save_image": "rnpc_radiomics.io",
     "InputError": "rnpc_radiomics.errors",
     "extract": "rnpc_radiomics.extract",
+    "voxel_maps": "rnpc_radiomics.maps",
+    "extract_ibsi": "rnpc_radiomics.ibsi",
+    "measure_signs": "rnpc_radiomics.signs",
+    "flatten_signs": "rnpc_radiomics.signs",
 }
 
 __all__ = sorted(_LAZY) + ["__version__"]

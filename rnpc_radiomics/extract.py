@@ -231,26 +231,22 @@ def _image_info(vol: Volume, prefix: str, stats: dict | None = None) -> dict[str
 def _mask_info(vol: Volume, sub: np.ndarray, sl: tuple[slice, ...], prefix: str,
                image: np.ndarray | None) -> dict[str, Any]:
     """pyradiomics' ``addMaskElements`` from the ROI cropped to its box (``sub = roi[sl]``)."""
-    from scipy import ndimage
+    from rnpc_radiomics.preprocess.mask import roi_summary
 
     k = f"diagnostics_Mask-{prefix}_"
     lo = [s.start for s in sl][::-1]
+    # one numba pass: voxel count, index sums (centre of mass), 26-connected components
+    count, index_sums, n_components = roi_summary(sub)
     out: dict[str, Any] = {
         k + "Spacing": tuple(vol.spacing),
         k + "Size": tuple(vol.size),
         # pyradiomics/ITK order: lower index (x, y, z) then size (x, y, z)
         k + "BoundingBox": tuple(lo) + tuple(sub.shape[::-1]),
-        k + "VoxelNum": int(np.count_nonzero(sub)),
-        k + "VolumeNum": int(ndimage.label(sub, structure=np.ones((3, 3, 3), bool))[1]),
+        k + "VoxelNum": count,
+        k + "VolumeNum": n_components,
     }
-    # centre of mass from the per-axis voxel counts (no coordinate arrays)
-    n = max(out[k + "VoxelNum"], 1)
-    com_zyx = []
-    for ax, s in enumerate(sl):
-        counts = sub.sum(axis=tuple(a for a in range(3) if a != ax), dtype=np.int64)
-        com_zyx.append(float(np.dot(np.arange(counts.size, dtype=np.float64), counts)) / n
-                       + s.start)
-    com = tuple(com_zyx[::-1])
+    n = max(count, 1)
+    com = tuple(float(v) / n + s.start for v, s in zip(index_sums, sl))[::-1]
     out[k + "CenterOfMassIndex"] = com
     out[k + "CenterOfMass"] = tuple(float(v) for v in vol.index_to_physical(np.array(com)))
     if image is not None:
@@ -377,6 +373,7 @@ def extract_volumes(image: Volume, mask: Volume, params: ExtractionParams | Mapp
                     ) -> dict[str, Any]:
     """:func:`extract` on in-memory volumes (the mask must be on, or be correctable to, the
     image grid). See :func:`extract` for parameters and errors."""
+    from rnpc_radiomics.features._texture import share
     from rnpc_radiomics.preprocess.discretise import discretise, pyradiomics_overflow
 
     p = params if isinstance(params, ExtractionParams) else load_params(params)
@@ -447,6 +444,7 @@ def extract_volumes(image: Volume, mask: Volume, params: ExtractionParams | Mapp
                 # one discretisation per image type, shared by every class
                 q, _edges = discretise(img_c, m, it_settings.discretise.binWidth,
                                        it_settings.discretise.binCount)
+                share(q, m)  # the texture classes build their label image once for this q
                 n_levels = int(np.count_nonzero(np.bincount(q[m])))
                 if pyradiomics_overflow(img_c[m], it_settings.discretise.binWidth,
                                         it_settings.discretise.binCount):

@@ -216,3 +216,25 @@ def test_bad_roi_is_rejected():
         find_air_bubbles(ct, roi.with_array(outside))
     with pytest.raises(GeometryError, match="grids differ"):
         find_air_bubbles(ct, roi.replace(origin=(0.0, 0.0, 0.0)))
+
+
+def test_airway_remnant_behind_a_thin_septum_is_not_a_bubble():
+    """Air cut off from the airway by a one-voxel septum (e.g. a mass filling the channel) is a
+    remnant of the airway (airway_gap_mm), while a pocket 3 mm away is a bubble."""
+    ct, roi, _ = build_case(neck=False, air_cell=False, fat=False, noise=0.0)
+    x, y, z = _coords()
+    X, Y, Z = x[None, None, :, 0], y[None, :, 0, None], z[:, 0, None, None]
+    a = ct.array.astype(np.float64)
+    # The channel ends at y = -(R_LESION + 1.5) = -9.5 mm; one 0.5 mm voxel of soft tissue
+    # (the septum, 40 HU: not a partial-volume bridge), then 2 mm of air inside the margin.
+    a[np.broadcast_to((Y >= -9.5) & (Y < -9.0), a.shape) & (a < -500)] = 40.0
+    remnant = (np.abs(X) < 1.0) & (Y >= -9.0) & (Y < -7.0) & (np.abs(Z) < 1.0)
+    a[np.broadcast_to(remnant, a.shape)] = -1000.0
+    _paint_gas(a, np.array([3.0, 3.0, 0.0]), 1.0)   # a real bubble, far from any channel
+    vol = ct.with_array(np.round(a).astype(np.int16))
+    res = find_air_bubbles(vol, roi)
+    assert res["count"] == 1
+    np.testing.assert_allclose(res["bubbles"][0]["centroid_mm"], [3.0, 3.0, 0.0], atol=0.5)
+    # with the rule disabled the remnant is (wrongly) counted too
+    res0 = find_air_bubbles(vol, roi, settings=SignsSettings(airway_gap_mm=0.0))
+    assert res0["count"] == 2

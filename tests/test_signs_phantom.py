@@ -66,6 +66,22 @@ def test_bone_measures_order_the_classes(results):
     assert orn["abnormal_bone_volume_mm3"] > stn["abnormal_bone_volume_mm3"]
 
 
+def test_bone_left_right_comparison(results):
+    for _label, (case, res) in results.items():
+        # The phantom's anatomy is symmetric about x = its centre (per-structure jitter aside).
+        mid = case.truth["generator"]["grid"]["anatomy_center_mm"][0]
+        np.testing.assert_allclose(res["bone"]["midline_x_mm"], mid, atol=0.5)  # mm
+    rec = results["recurrence"][1]["bone"]
+    stn = results["soft_tissue_necrosis"][1]["bone"]
+    orn = results["osteoradionecrosis"][1]["bone"]
+    assert rec["pattern"] == "focal_erosion", rec["reason"]
+    assert orn["pattern"] == "diffuse_spongy", orn["reason"]
+    assert stn["pattern"] == "none", stn["reason"]
+    assert rec["missing_bone_volume_mm3"] >= 35.0
+    assert stn["missing_bone_volume_mm3"] < 5.0
+    assert orn["spongy_index"] > orn["contralateral_spongy_index"]
+
+
 def test_mri_and_pet_against_truth(results):
     assert results["soft_tissue_necrosis"][1]["mri"]["enhancement_pattern"] == "rim"
     assert results["recurrence"][1]["mri"]["enhancement_pattern"] == "solid"

@@ -12,16 +12,16 @@ import importlib
 import logging
 import sys
 
-# (command name, module). The module's register() builds the parser; keep this list sorted
-# in the order shown by --help.
+# (command name, module), in the order --help shows them. The module's register() builds the
+# parser; command modules import heavy dependencies inside run(), so --help stays fast.
 COMMANDS = [
     ("info", "rnpc_radiomics.cli.info"),
     ("convert", "rnpc_radiomics.cli.convert"),
-    ("conformance", "rnpc_radiomics.cli.conformance"),
     ("extract", "rnpc_radiomics.cli.extract"),
     ("maps", "rnpc_radiomics.cli.maps"),
-    ("phantom", "rnpc_radiomics.cli.phantom"),
     ("signs", "rnpc_radiomics.cli.signs"),
+    ("phantom", "rnpc_radiomics.cli.phantom"),
+    ("conformance", "rnpc_radiomics.cli.conformance"),
 ]
 
 EXIT_BAD_INPUT = 2

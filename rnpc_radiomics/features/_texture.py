@@ -7,6 +7,7 @@ importing a family module (for its ``FEATURES`` list) stays cheap.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping
 
 import numpy as np
@@ -21,6 +22,10 @@ __all__ = [
     "nanmean",
     "prepare",
     "setting",
+    "neighbourhood",
+    "share",
+    "shared_labels",
+    "shared_value",
 ]
 
 # pyradiomics' ``numpy.spacing(1)``: the epsilon added inside every log2 and some divisions.
@@ -171,3 +176,106 @@ class Labels:
         """Flat index steps of (dz, dy, dx) offsets in the padded volume."""
         _, Yp, Xp = self.shape
         return (offsets[:, 0] * Yp + offsets[:, 1]) * Xp + offsets[:, 2]
+
+
+# ------------------------------------------------------------------ one extraction's shared work
+
+# id(q) -> (weak reference to q, mask, {key: value}); an entry lives as long as q does.
+_SHARED: dict[int, tuple] = {}
+
+
+def share(q, mask) -> None:
+    """Let the texture families share work on ``(q, mask)`` for as long as ``q`` lives.
+
+    ``extract`` computes every texture class from one discretised array; once it is shared,
+    the padded label image (:class:`Labels`) is built once for all families instead of once
+    per family, and results two families draw from one kernel pass (GLDM and NGTDM walk the
+    same neighbourhoods) are kept for the second. Only the exact objects ``q`` and ``mask``
+    hit the cache, and the entry is dropped when ``q`` is garbage-collected (so its id cannot
+    be reused meanwhile). The caller must not modify ``q`` or ``mask`` afterwards. Unshared
+    arrays are computed afresh on every call.
+    """
+    _SHARED[id(q)] = (weakref.ref(q), mask, {})
+    weakref.finalize(q, _SHARED.pop, id(q), None)
+
+
+def _store(q, mask):
+    entry = _SHARED.get(id(q))
+    if entry is None or entry[0]() is not q or entry[1] is not mask:
+        return None
+    return entry[2]
+
+
+def shared_value(q, mask, key, make):
+    """``make()``, memoised on ``key`` when ``(q, mask)`` is shared (see :func:`share`)."""
+    store = _store(q, mask)
+    if store is None:
+        return make()
+    if key not in store:
+        store[key] = make()
+    return store[key]
+
+
+def shared_labels(q, mask, pad) -> Labels:
+    """:class:`Labels` of ``(q, mask)`` with border ``pad``, built once when shared."""
+    return shared_value(q, mask, ("labels", int(pad)), lambda: Labels(q, mask, pad))
+
+
+def neighbourhood(q, mask, settings, family: str):
+    """Per-chunk GLDM (``family="gldm"``) or NGTDM (``"ngtdm"``) counts and their Labels.
+
+    Both walk the same bidirectional neighbourhoods; for a shared ``(q, mask)`` (see
+    :func:`share`) one fused kernel fills both and the second family takes the kept result
+    (bit-identical to its own kernel).
+
+    Returns
+    -------
+    L : Labels
+    out : ndarray
+        ``(chunks, n, Na + 1)`` dependence counts or ``(chunks, n, 2)`` NGTDM sums; the caller
+        sums over the chunk axis.
+    """
+    import numba
+
+    offsets = generate_angles(
+        setting(settings, "distances"),
+        bool(setting(settings, "force2D")),
+        int(setting(settings, "force2Ddimension")),
+        bidirectional=True,
+    )
+    L = shared_labels(q, mask, int(np.abs(offsets).max()))
+    n = L.levels.size
+    chunks = max(1, min(L.idx.size // 4096 + 1, numba.get_num_threads()))
+    alpha = float(setting(settings, "gldm_a"))
+    levels = L.levels.astype(np.float64)
+    steps = L.flat(offsets)
+
+    def gldm_only():
+        from ._kernels.gldm import gldm_counts
+
+        out = np.zeros((chunks, n, offsets.shape[0] + 1))
+        if n:
+            gldm_counts(L.lab, L.idx, steps, levels, alpha, out)
+        return out
+
+    def ngtdm_only():
+        from ._kernels.ngtdm import ngtdm_counts
+
+        out = np.zeros((chunks, n, 2))
+        if n:
+            ngtdm_counts(L.lab, L.idx, steps, levels, out)
+        return out
+
+    def both():
+        from ._kernels._texture import neighbourhood_counts
+
+        gl = np.zeros((chunks, n, offsets.shape[0] + 1))
+        ng = np.zeros((chunks, n, 2))
+        if n:
+            neighbourhood_counts(L.lab, L.idx, steps, levels, alpha, gl, ng)
+        return {"gldm": gl, "ngtdm": ng}
+
+    if _store(q, mask) is None:
+        return L, (gldm_only() if family == "gldm" else ngtdm_only())
+    key = ("neighbourhood", steps.tobytes(), int(L.pad), alpha, chunks)
+    return L, shared_value(q, mask, key, both)[family]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._texture import EPS, Labels, generate_angles, nanmean, setting
+from ._texture import EPS, generate_angles, nanmean, setting, shared_labels
 from .registry import FeatureSpec
 
 __all__ = ["FEATURES", "matrix", "compute"]
@@ -83,7 +83,7 @@ def _normalised(q, mask, settings, spacing_zyx):
         shape=np.shape(q),
     )
     pad = int(np.abs(offsets).max()) if offsets.size else 1
-    L = Labels(q, mask, pad)
+    L = shared_labels(q, mask, pad)
     levels = L.levels
     n = levels.size
     P = np.zeros((offsets.shape[0], n, n))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._texture import Labels, generate_angles, setting
+from ._texture import neighbourhood
 from .glszm import _size_features
 from .registry import FeatureSpec
 
@@ -47,24 +47,8 @@ _NAMES = frozenset(f.name for f in FEATURES)
 
 def _matrix(q, mask, settings):
     """Dependence counts (n, Na + 1), trimmed after the largest dependence seen."""
-    import numba
-
-    from ._kernels.gldm import gldm_counts
-
-    offsets = generate_angles(
-        setting(settings, "distances"),
-        bool(setting(settings, "force2D")),
-        int(setting(settings, "force2Ddimension")),
-        bidirectional=True,
-    )
-    L = Labels(q, mask, int(np.abs(offsets).max()))
+    L, out = neighbourhood(q, mask, settings, "gldm")
     levels = L.levels
-    n = levels.size
-    chunks = max(1, min(L.idx.size // 4096 + 1, numba.get_num_threads()))
-    out = np.zeros((chunks, n, offsets.shape[0] + 1))
-    if n:
-        alpha = float(setting(settings, "gldm_a"))
-        gldm_counts(L.lab, L.idx, L.flat(offsets), levels.astype(np.float64), alpha, out)
     P = out.sum(axis=0)
     used = np.flatnonzero(P.sum(axis=0))
     return P[:, : (used[-1] + 1 if used.size else 0)], levels

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._texture import EPS, Labels, generate_angles, nanmean, setting
+from ._texture import EPS, generate_angles, nanmean, setting, shared_labels
 from .registry import FeatureSpec
 
 __all__ = ["FEATURES", "matrix", "compute"]
@@ -62,7 +62,7 @@ def _counts(q, mask, settings, spacing_zyx):
         int(setting(settings, "force2Ddimension")),
         shape=np.shape(q),
     )
-    L = Labels(q, mask, 1)
+    L = shared_labels(q, mask, 1)
     levels = L.levels
     n = levels.size
     P = np.zeros((offsets.shape[0], n, max(L.mask.shape)))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._texture import EPS, Labels, generate_angles, setting
+from ._texture import EPS, generate_angles, setting, shared_labels
 from .registry import FeatureSpec
 
 __all__ = ["FEATURES", "matrix", "compute"]
@@ -49,7 +49,7 @@ def _matrix(q, mask, settings):
     offsets = generate_angles(
         (1,), bool(setting(settings, "force2D")), int(setting(settings, "force2Ddimension"))
     )
-    L = Labels(q, mask, 1)
+    L = shared_labels(q, mask, 1)
     n, N = L.levels.size, L.idx.size
     parent = np.empty(L.lab.size, dtype=np.int64)
     zone_id = np.empty(L.lab.size, dtype=np.int64)

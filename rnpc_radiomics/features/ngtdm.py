@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._texture import Labels, generate_angles, setting
+from ._texture import neighbourhood
 from .registry import FeatureSpec
 
 __all__ = ["FEATURES", "matrix", "compute"]
@@ -32,22 +32,8 @@ _NAMES = frozenset(f.name for f in FEATURES)
 
 
 def _matrix(q, mask, settings):
-    import numba
-
-    from ._kernels.ngtdm import ngtdm_counts
-
-    offsets = generate_angles(
-        setting(settings, "distances"),
-        bool(setting(settings, "force2D")),
-        int(setting(settings, "force2Ddimension")),
-        bidirectional=True,
-    )
-    L = Labels(q, mask, int(np.abs(offsets).max()))
+    L, out = neighbourhood(q, mask, settings, "ngtdm")
     levels = L.levels
-    chunks = max(1, min(L.idx.size // 4096 + 1, numba.get_num_threads()))
-    out = np.zeros((chunks, levels.size, 2))
-    if levels.size:
-        ngtdm_counts(L.lab, L.idx, L.flat(offsets), levels.astype(np.float64), out)
     acc = out.sum(axis=0)
     keep = acc[:, 0] != 0  # every ROI level has n_i > 0; kept for pyradiomics' rule
     P = np.empty((int(keep.sum()), 3))

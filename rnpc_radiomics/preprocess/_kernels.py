@@ -69,6 +69,20 @@ def roi_scan(labels, label, out):
     out[6] = x1
 
 
+@njit(cache=True, nogil=True, fastmath={"reassoc", "nsz"})
+def float_sum(values):
+    """float64 sum of a 1D array (float32 or float64), vectorised.
+
+    ``reassoc`` lets LLVM keep several partial sums in SIMD lanes (about 4x numpy's
+    ``sum(dtype=float64)`` on float32, which converts through a buffer); the result agrees
+    with numpy's pairwise sum to rounding. NaN and infinities still propagate (no ``nnan``).
+    """
+    s = 0.0
+    for i in range(values.size):
+        s += np.float64(values[i])
+    return s
+
+
 @njit(cache=True, nogil=True)
 def _root(parent, i):
     # path halving: shallow trees without recursion

@@ -188,8 +188,14 @@ def image_statistics(arr: np.ndarray) -> dict[str, float]:
                 "mean": float(arr.sum(dtype=np.int64)) / arr.size, "nonfinite": 0}
     mn, mx = arr.min(), arr.max()
     if np.isfinite(mn) and np.isfinite(mx):
-        return {"min": float(mn), "max": float(mx),
-                "mean": float(arr.sum(dtype=np.float64)) / arr.size, "nonfinite": 0}
+        if arr.dtype in (np.float32, np.float64) and arr.flags.c_contiguous:
+            from rnpc_radiomics.preprocess._kernels import float_sum
+
+            total = float_sum(arr.reshape(-1))
+        else:
+            total = arr.sum(dtype=np.float64)
+        return {"min": float(mn), "max": float(mx), "mean": float(total) / arr.size,
+                "nonfinite": 0}
     fin = np.isfinite(arr)
     vals = arr[fin]
     bad = int(arr.size - vals.size)

@@ -94,10 +94,17 @@ def measure_signs(ct, roi, *, t1c=None, pet=None, t1c_mask=None, mr_to_ct=None, 
 
 
 _BONE_KEYS = ("bones_involved", "cortical_discontinuity", "lytic_fraction", "spongy_index",
-              "abnormal_bone_volume_mm3", "concentration")
+              "abnormal_bone_volume_mm3", "concentration", "missing_bone_volume_mm3",
+              "contralateral_spongy_index")
 _MRI_KEYS = ("core_to_rim_ratio", "nonenhancing_fraction", "heterogeneity_cv",
              "heterogeneity_qcd", "adc_mean", "adc_p10", "t2_mean", "t2_cv")
 _PET_KEYS = ("suv_max", "suv_peak", "suv_mean", "mtv_ml", "tlg", "mtv41_ml", "tlg41")
+
+
+def _num(v) -> float:
+    """A measure as a column value; ``None`` (not measurable here, e.g. no contralateral side
+    imaged) becomes NaN, a missing value for the classifier's imputer, never a fake 0."""
+    return float("nan") if v is None else float(v)
 
 
 def flatten_signs(d: Mapping) -> dict[str, float]:
@@ -130,13 +137,13 @@ def flatten_signs(d: Mapping) -> dict[str, float]:
         out["sign_bone_diffuse_spongy"] = float(bone["pattern"] == "diffuse_spongy")
         for k in _BONE_KEYS:
             if k in bone:
-                out[f"sign_bone_{k}"] = float(bone[k])
+                out[f"sign_bone_{k}"] = _num(bone[k])
     mri = d.get("mri")
     if mri is not None:
         out["sign_mri_rim_enhancement"] = float(mri["enhancement_pattern"] == "rim")
         for k in _MRI_KEYS:
             if k in mri:
-                out[f"sign_mri_{k}"] = float(mri[k])
+                out[f"sign_mri_{k}"] = _num(mri[k])
     pet = d.get("pet")
     if pet is not None:
         for k in _PET_KEYS:

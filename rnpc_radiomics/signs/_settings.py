@@ -35,6 +35,9 @@ class SignsSettings:
     # Looser threshold used only to decide whether a pocket is joined to airway/outside air
     # through partial-volume voxels. Above fat (-100 HU) so fat never bridges.
     airway_bridge_hu: float = -200.0
+    # A pocket this close (mm, voxel centres) to airway/sinus/outside gas belongs to it: a channel
+    # remnant separated by a partial-volume septum, not a bubble. 0 disables the rule.
+    airway_gap_mm: float = 1.5
     # A pocket whose wall is mostly bone is a sinus / air cell, not soft-tissue gas.
     bubble_max_bone_wall_fraction: float = 0.5
     air_hu: float = -1000.0
@@ -54,6 +57,14 @@ class SignsSettings:
     pattern_min_discontinuity: float = 0.13
     pattern_min_spongy_index: float = 0.12
     pattern_diffuse_volume_mm3: float = 350.0
+    # Left-right comparison: normal left-right differences of bone position/shape are tolerated
+    # up to this distance; a missing-bone voxel must hold soft tissue (>= missing_soft_hu).
+    missing_bone_tolerance_mm: float = 1.5
+    missing_soft_hu: float = 20.0
+    pattern_min_missing_mm3: float = 35.0
+    pattern_mass_fraction: float = 0.12
+    pattern_min_spongy_excess: float = 0.05
+    pattern_bilateral_volume_mm3: float = 600.0
     # ---- MRI
     mri_rim_mm: float = 3.0
     mri_nonenhancing_ratio: float = 0.5
@@ -72,20 +83,22 @@ class SignsSettings:
             object.__setattr__(self, f.name, float(v))
         positive = ("bubble_margin_mm", "bubble_max_volume_mm3", "bubble_context_mm",
                     "bone_search_mm", "bone_contact_mm", "mri_rim_mm", "pet_peak_volume_ml",
-                    "bone_split_mm", "spongy_window_mm")
+                    "bone_split_mm", "spongy_window_mm", "missing_bone_tolerance_mm")
         for name in positive:
             if getattr(self, name) <= 0:
                 raise SettingsError(f"invalid signs setting {name}", None,
                                     f"expected a value > 0, got {getattr(self, name)!r}")
-        for name in ("bubble_min_volume_mm3", "bone_closing_mm", "bone_surface_closing_mm",
+        for name in ("bubble_min_volume_mm3", "airway_gap_mm", "bone_closing_mm",
+                     "bone_surface_closing_mm",
                      "bone_max_hole_mm3",
                      "min_bone_volume_mm3", "involved_min_mm3",
-                     "pattern_diffuse_volume_mm3"):
+                     "pattern_diffuse_volume_mm3", "pattern_min_missing_mm3",
+                     "pattern_mass_fraction", "pattern_bilateral_volume_mm3"):
             if getattr(self, name) < 0:
                 raise SettingsError(f"invalid signs setting {name}", None,
                                     f"expected a value >= 0, got {getattr(self, name)!r}")
         for name in ("bubble_max_bone_wall_fraction", "pattern_min_discontinuity",
-                     "pattern_min_spongy_index",
+                     "pattern_min_spongy_index", "pattern_min_spongy_excess",
                      "mri_nonenhancing_ratio", "pet_suv_fraction"):
             if not 0 <= getattr(self, name) <= 1:
                 raise SettingsError(f"invalid signs setting {name}", None,

@@ -118,6 +118,17 @@ def _air_bubbles(ct: Volume, m: np.ndarray, s: SignsSettings) -> dict:
     comp_to_lab2 = np.zeros(n + 1, dtype=np.int64)
     comp_to_lab2[lab.ravel()] = lab2.ravel()  # gas ⊂ loose gas: one lab2 label per component
     joined = channel | bridged[comp_to_lab2]
+    # Pockets within airway_gap_mm of channel gas are remnants of that channel cut off at this
+    # resolution (e.g. airway air trapped one slice away by a mass), not bubbles: at 1-1.25 mm
+    # slices such a gap is a partial-volume septum, and counting airway air is the worse error.
+    if s.airway_gap_mm > 0 and joined.any():
+        near = np.zeros(n + 1, dtype=bool)
+        open_ = np.nonzero(in_search & ~joined)[0]
+        if open_.size:
+            dist_channel = ndimage.distance_transform_edt(~joined[lab], sampling=sp)
+            gap = ndimage.minimum(dist_channel, lab, index=open_)
+            near[open_[np.asarray(gap) <= s.airway_gap_mm]] = True
+        joined = joined | near
     result["excluded"]["connected_air"] = int(np.count_nonzero(in_search & joined))
 
     candidates = np.nonzero(in_search & ~joined)[0]

@@ -27,7 +27,9 @@ def glcm_counts(lab, idx, steps, out):
                 out[a, lab[i], lj] += 1.0
 
 
-@njit(cache=True, parallel=True)
+# Serial: well under a millisecond of work; a parallel launch can wait milliseconds for a
+# worker thread when the machine is busy.
+@njit(cache=True)
 def glcm_angle_stats(p, levels, eps, px, py, psum, pdiff, stats):
     """Per-angle marginals and full-matrix sums of normalised GLCMs, as pyradiomics forms them.
 
@@ -40,7 +42,7 @@ def glcm_angle_stats(p, levels, eps, px, py, psum, pdiff, stats):
     12..14 sum p (i+j-ux-uy)^k for k = 2, 3, 4.
     """
     Na, n, _ = p.shape
-    for a in prange(Na):
+    for a in range(Na):
         ux = 0.0
         uy = 0.0
         for i in range(n):
@@ -110,7 +112,9 @@ def glcm_angle_stats(p, levels, eps, px, py, psum, pdiff, stats):
         stats[a, 14] = c4
 
 
-@njit(cache=True, parallel=True)
+# Serial: well under a millisecond of work; a parallel launch can wait milliseconds for a
+# worker thread when the machine is busy.
+@njit(cache=True)
 def glcm_mcc_second_eigenvalue(p, px, py, eps, out):
     """Second largest eigenvalue of pyradiomics' MCC matrix Q, per angle.
 
@@ -125,7 +129,7 @@ def glcm_mcc_second_eigenvalue(p, px, py, eps, out):
     out : float64 (Na,) filled.
     """
     Na, n, _ = p.shape
-    for ang in prange(Na):
+    for ang in range(Na):
         b = np.zeros((n, n))
         for i in range(n):
             for k in range(n):
