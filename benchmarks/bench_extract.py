@@ -92,7 +92,7 @@ def main(argv=None) -> int:
     print(f"volume 100x256x256 float32, spacing 0.5x0.5x1.25 mm, ROI {nvox} voxels, binWidth 25")
 
     from rnpc_radiomics import Volume
-    from rnpc_radiomics.extract import extract
+    from rnpc_radiomics.extraction import extract
 
     vim, vmk = Volume.from_sitk(im), Volume.from_sitk(mk)
     rss0 = peak_rss_mb()

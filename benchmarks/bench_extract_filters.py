@@ -9,7 +9,10 @@ largest relative difference of every feature and the peak RSS.
 (A separate file because ``bench_extract.py`` has no hook for other parameters; it reuses that
 file's volume.)
 
-Run: ``python benchmarks/bench_extract_filters.py [--repeat N] [--no-pyradiomics]``
+``--breakdown`` also times the filters alone on the ROI's box (best of ``--repeat``) per image
+type, next to the whole-image SimpleITK LoG that pyradiomics (and formerly this package) runs.
+
+Run: ``python benchmarks/bench_extract_filters.py [--repeat N] [--no-pyradiomics] [--breakdown]``
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=3, help="timed calls of our engine (best of)")
     ap.add_argument("--no-pyradiomics", action="store_true", help="time our engine only")
+    ap.add_argument("--breakdown", action="store_true",
+                    help="also time the filters alone (ours on the ROI box, SimpleITK's LoG)")
     args = ap.parse_args(argv)
 
     im, mk, nvox = make_volume()
@@ -39,7 +44,7 @@ def main(argv=None) -> int:
           "Original + LoG(1, 3 mm) + Wavelet(coif1), binWidth 25")
 
     from rnpc_radiomics import Volume
-    from rnpc_radiomics.extract import extract
+    from rnpc_radiomics.extraction import extract
 
     vim, vmk = Volume.from_sitk(im), Volume.from_sitk(mk)
     t0 = time.perf_counter()
@@ -55,6 +60,8 @@ def main(argv=None) -> int:
     print(f"rnpc-radiomics: {n_ours} features; cold first call {cold:.3f} s, warm {warm:.3f} s "
           f"(best of {len(times)}: {', '.join(f'{t:.3f}' for t in times)}); "
           f"peak RSS {peak_rss_mb():.0f} MB")
+    if args.breakdown:
+        print(_filter_breakdown(im, vim, vmk, max(1, args.repeat)))
     if args.no_pyradiomics:
         return 0
     try:
@@ -88,6 +95,41 @@ def main(argv=None) -> int:
     if worst:
         print(f"max relative difference: {worst[0][0]:.3e} ({worst[0][1]})")
     return 0
+
+
+def _filter_breakdown(im, vim, vmk, repeat: int) -> str:
+    """Seconds per image type for the filters alone (best of ``repeat``), on the ROI's box."""
+    import numpy as np
+    import SimpleITK as sitk
+
+    from rnpc_radiomics.filters import iter_image_types
+
+    roi = vmk.array != 0
+    box = tuple(slice(int(np.flatnonzero(roi.any(axis=tuple(j for j in range(3) if j != a)))[0]),
+                      int(np.flatnonzero(roi.any(axis=tuple(j for j in range(3) if j != a)))[-1])
+                      + 1) for a in range(3))
+    lines = [f"filters alone on the ROI box {tuple((b.start, b.stop) for b in box)} "
+             f"(best of {repeat}):"]
+    for name, opts in PARAMS["imageType"].items():
+        best = float("inf")
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            n = sum(1 for _ in iter_image_types(vim, roi, {name: opts}, PARAMS["setting"],
+                                                box=box))
+            best = min(best, time.perf_counter() - t0)
+        lines.append(f"  {name:<10s} {n:2d} image(s)  {best:.3f} s")
+    for sigma in PARAMS["imageType"]["LoG"]["sigma"]:
+        f = sitk.LaplacianRecursiveGaussianImageFilter()
+        f.SetNormalizeAcrossScale(True)
+        f.SetSigma(sigma)
+        best = float("inf")
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            sitk.GetArrayFromImage(f.Execute(im))
+            best = min(best, time.perf_counter() - t0)
+        lines.append(f"  SimpleITK whole-image LoG sigma {sigma:g} mm: {best:.3f} s "
+                     f"({sitk.ProcessObject.GetGlobalDefaultNumberOfThreads()} ITK threads)")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

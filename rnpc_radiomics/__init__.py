@@ -22,7 +22,7 @@ _LAZY = {
     "list_series": "rnpc_radiomics.io",
     "save_image": "rnpc_radiomics.io",
     "InputError": "rnpc_radiomics.errors",
-    "extract": "rnpc_radiomics.extract",
+    "extract": "rnpc_radiomics.extraction",
     "voxel_maps": "rnpc_radiomics.maps",
     "extract_ibsi": "rnpc_radiomics.ibsi",
     "measure_signs": "rnpc_radiomics.signs",

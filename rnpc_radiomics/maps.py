@@ -5,7 +5,7 @@ Every ROI voxel gets the features of the *kernel* around it: the cube of radius 
 ROI. The pipeline is pyradiomics' own:
 
 1. read image and mask, normalise, resample / pre-crop, check and resegment the ROI, exactly as
-   :func:`rnpc_radiomics.extract.extract` does;
+   :func:`rnpc_radiomics.extract` does;
 2. per image type (filters see the whole preprocessed image, see :mod:`rnpc_radiomics.filters`),
    crop to the ROI's bounding box plus ``kernelRadius`` voxels, discretise once over the ROI
    (or, without ``maskedKernel``, over the whole crop) and compute every enabled class for every
@@ -59,9 +59,9 @@ def voxel_maps(image, mask, params: str | os.PathLike | Mapping[str, Any] | None
     Parameters
     ----------
     image : str, path-like, SimpleITK.Image or Volume
-        As for :func:`rnpc_radiomics.extract.extract`.
+        As for :func:`rnpc_radiomics.extract`.
     mask : str, path-like, SimpleITK.Image or Volume
-        As for :func:`rnpc_radiomics.extract.extract`.
+        As for :func:`rnpc_radiomics.extract`.
     params : str, path-like, dict or None
         pyradiomics-schema parameters; ``voxelSetting`` (``kernelRadius``, ``maskedKernel``,
         ``initValue``, ``voxelBatch``) controls the kernel. Shape classes are ignored.
@@ -82,12 +82,12 @@ def voxel_maps(image, mask, params: str | os.PathLike | Mapping[str, Any] | None
     Raises
     ------
     SettingsError, MaskError, GeometryError, FeatureError, DicomError
-        As :func:`rnpc_radiomics.extract.extract`.
+        As :func:`rnpc_radiomics.extract`.
     """
     p = load_params(params)
     if label is not None:
         p = p.with_label(label)
-    from rnpc_radiomics.extract import load_inputs
+    from rnpc_radiomics.extraction import load_inputs
 
     img, msk = load_inputs(image, mask, p, roi=roi)
     return voxel_maps_volumes(img, msk, p, grid=grid)
@@ -95,8 +95,8 @@ def voxel_maps(image, mask, params: str | os.PathLike | Mapping[str, Any] | None
 
 def _preprocess(image: Volume, mask: Volume, p: ExtractionParams):
     """The preprocessed image and the feature ROI (resegmented when asked) on its grid, exactly
-    as :func:`rnpc_radiomics.extract.prepare` makes them for ``extract``."""
-    from rnpc_radiomics.extract import prepare
+    as :func:`rnpc_radiomics.extraction.prepare` makes them for ``extract``."""
+    from rnpc_radiomics.extraction import prepare
 
     prep = prepare(image, mask, p)
     roi = np.zeros(prep.image.shape, dtype=bool)
@@ -121,7 +121,7 @@ def iter_voxel_maps(image: Volume, mask: Volume,
     class's values (N voxels x its features) plus one map are held at a time.
     """
     from rnpc_radiomics.errors import SettingsError
-    from rnpc_radiomics.extract import _enabled_names
+    from rnpc_radiomics.extraction import _enabled_names
     from rnpc_radiomics.filters import iter_image_types
     from rnpc_radiomics.preprocess import mask as pm
 

@@ -59,3 +59,21 @@ def test_console_script_exit_status(tmp_path):
     proc = subprocess.run(exe, capture_output=True, text=True)
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
+
+
+def test_convert_seg_segment_by_label_or_number(dicom_testdata, tmp_path, capsys):
+    """dcmqi partial_overlaps.dcm: segment 2 'ORANGE' has 11,888 voxels (dicom-testdata README)."""
+    import nibabel as nib
+
+    segs = dicom_testdata / "dcmqi" / "data" / "segmentations"
+    ref = str(segs / "ct-3slice")
+    for sel in ("ORANGE", "2"):
+        out = tmp_path / f"seg_{sel}.nii.gz"
+        rc = main(["convert", str(segs / "partial_overlaps.dcm"), str(out), "--reference", ref,
+                   "--segment", sel])
+        assert rc == 0
+        assert int(nib.load(str(out)).get_fdata().sum()) == 11888
+    rc = main(["convert", str(segs / "partial_overlaps.dcm"), str(tmp_path / "x.nii.gz"),
+               "--reference", ref, "--segment", "FOO"])
+    assert rc == 2
+    assert "segments: 1 'GREEN', 2 'ORANGE'" in capsys.readouterr().err

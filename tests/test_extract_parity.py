@@ -18,7 +18,7 @@ sitk = pytest.importorskip("SimpleITK")
 from radiomics import featureextractor  # noqa: E402
 from scipy import ndimage  # noqa: E402
 
-from rnpc_radiomics.extract import PYRADIOMICS_OMITTED, extract  # noqa: E402
+from rnpc_radiomics.extraction import PYRADIOMICS_OMITTED, extract  # noqa: E402
 from rnpc_radiomics.features.registry import FAMILIES, family_features  # noqa: E402
 
 radiomics.setVerbosity(logging.CRITICAL)

@@ -4,8 +4,10 @@ Two levels:
 
 * the filtered images themselves, against pyradiomics' ``imageoperations.get<Type>Image``
   generators: same prefixes in the same order, same dtype, values equal (rtol 1e-12, atol 0;
-  the filters call the same ITK / PyWavelets code, or re-implement scikit-image's LBP);
-* every feature of every image type through :func:`rnpc_radiomics.extract.extract`, against
+  the filters call the same ITK code or re-implement ITK's recursive Gaussian, PyWavelets'
+  periodization convolution and scikit-image's LBP; the LoG and SWT kernels are also checked
+  bit for bit against SimpleITK / PyWavelets directly, whole image and ROI boxes);
+* every feature of every image type through :func:`rnpc_radiomics.extract`, against
   ``RadiomicsFeatureExtractor.execute`` on small seeded random cases: same keys in the same
   order, values within rtol 1e-4 / atol 1e-9 (the issue's tolerance for floating-point filters).
 
@@ -18,6 +20,7 @@ LBP2D needs scikit-image in pyradiomics and LBP3D needs trimesh plus ``scipy.spe
 from __future__ import annotations
 
 import logging
+import platform
 
 import numpy as np
 import pytest
@@ -29,7 +32,7 @@ from radiomics import imageoperations as pio  # noqa: E402
 from scipy import ndimage  # noqa: E402
 
 from rnpc_radiomics.errors import SettingsError  # noqa: E402
-from rnpc_radiomics.extract import extract  # noqa: E402
+from rnpc_radiomics.extraction import extract  # noqa: E402
 from rnpc_radiomics.filters import iter_image_types  # noqa: E402
 from rnpc_radiomics.image import Volume  # noqa: E402
 
@@ -238,6 +241,121 @@ def test_box_mode_equals_cropped_whole_image(box):
         np.testing.assert_array_equal(v.array, full[k].array[box], err_msg=k)
         np.testing.assert_allclose(
             v.origin, vol.index_to_physical([b.start for b in box][::-1]), rtol=0, atol=1e-12)
+
+
+# ITK's recursive Gaussian re-implemented in numba (filters/_deriche.py) must equal SimpleITK's
+# LaplacianRecursiveGaussian bit for bit where neither side contracts a*b + c into a fused
+# multiply-add (x86-64 builds: SimpleITK's wheels target baseline x86-64, numba never contracts
+# without fastmath). Elsewhere (e.g. aarch64, where GCC fuses by default) allow a few float32 ulps.
+_EXACT_LOG = platform.machine().lower() in ("x86_64", "amd64")
+
+
+def _assert_log_equal(ours, ref, msg=""):
+    if _EXACT_LOG:
+        np.testing.assert_array_equal(ours, ref, err_msg=msg)          # rtol 0, atol 0
+    else:
+        np.testing.assert_allclose(ours, ref, rtol=0, atol=1e-6 * float(np.abs(ref).max()),
+                                   err_msg=msg)
+
+
+@pytest.mark.parametrize("dtype,shape,spacing", [
+    (np.float32, (9, 13, 17), (0.7, 0.9, 1.3)),     # odd sizes, anisotropic (x, y, z) spacing
+    (np.int16, (4, 11, 8), (1.0, 1.0, 2.5)),        # 4 voxels: ITK's shortest line
+    (np.float64, (12, 6, 7), (0.5, 0.5, 1.25)),
+    (np.uint8, (5, 5, 5), (2.0, 0.3, 1.0)),
+])
+@pytest.mark.parametrize("sigma", [0.4, 1.0, 3.0, 25.0])
+def test_log_equals_simpleitk(dtype, shape, spacing, sigma):
+    """Whole image and boxes (interior, touching each border) equal SimpleITK's LoG."""
+    from rnpc_radiomics.filters._deriche import laplacian_recursive_gaussian
+
+    rng = np.random.default_rng(int(sigma * 10) + shape[0])
+    a = rng.normal(60, 100, shape)
+    if np.dtype(dtype).kind in "iu":
+        a = np.clip(np.round(a), np.iinfo(dtype).min, np.iinfo(dtype).max)
+    a = a.astype(dtype)
+    im = sitk.GetImageFromArray(a)
+    im.SetSpacing(spacing)
+    f = sitk.LaplacianRecursiveGaussianImageFilter()
+    f.SetNormalizeAcrossScale(True)
+    f.SetSigma(sigma)
+    ref = sitk.GetArrayFromImage(f.Execute(im))
+    ours = laplacian_recursive_gaussian(a, spacing[::-1], sigma)
+    assert ours.dtype == ref.dtype == np.float32
+    _assert_log_equal(ours, ref, "whole image")
+    z, y, x = shape
+    for box in [(slice(1, z - 1), slice(2, y - 1), slice(1, x - 2)),
+                (slice(0, 2), slice(y - 3, y), slice(0, x)),
+                (slice(z - 1, z), slice(0, 1), slice(x - 1, x))]:
+        _assert_log_equal(laplacian_recursive_gaussian(a, spacing[::-1], sigma, box), ref[box],
+                          str(box))
+
+
+def test_log_kernel_rejects_short_axes():
+    from rnpc_radiomics.filters._deriche import laplacian_recursive_gaussian
+
+    with pytest.raises(ValueError, match="every axis >= 4 voxels"):
+        laplacian_recursive_gaussian(np.zeros((3, 8, 8), np.float32), (1.0, 1.0, 1.0), 1.0)
+
+
+def test_log_box_mode_on_roi_box_of_larger_image():
+    """The extraction path (``iter_image_types(..., box=)``) on an ROI box well inside a larger
+    image: values equal SimpleITK's whole-image LoG cropped to the box."""
+    im, mk = _case(21, shape=(24, 40, 36), spacing=(0.5, 0.5, 1.25))
+    vol = Volume.from_sitk(im)
+    box = (slice(7, 15), slice(12, 25), slice(10, 21))
+    got = {p: v for p, v, _ in iter_image_types(vol, None, {"LoG": {"sigma": [1.0, 3.0]}}, {},
+                                                box=box)}
+    for sigma in (1.0, 3.0):
+        f = sitk.LaplacianRecursiveGaussianImageFilter()
+        f.SetNormalizeAcrossScale(True)
+        f.SetSigma(sigma)
+        ref = sitk.GetArrayFromImage(f.Execute(im))[box]
+        _assert_log_equal(got[f"log-sigma-{str(sigma).replace('.', '-')}-mm-3D"].array, ref,
+                          str(sigma))
+
+
+@pytest.mark.parametrize("shape", [(30, 41, 44), (31, 40, 45)])
+@pytest.mark.parametrize("kw", [{"wavelet": "coif1"},
+                                {"wavelet": "db3", "level": 2, "start_level": 1}])
+def test_wavelet_box_mode_bitwise_near_borders(shape, kw):
+    """Boxes of an image larger than their reach: interior (gathered box + reach) and near each
+    border (whole axis there), equal to the whole-image decomposition bit for bit (rtol 0)."""
+    from rnpc_radiomics.filters.wavelet import swt_decompose
+
+    a = np.random.default_rng(sum(shape)).normal(0, 100, shape).astype(np.float32)
+    approx, details = swt_decompose(a, **kw)
+    z, y, x = shape
+    for box in [(slice(12, 18), slice(15, 26), slice(17, 27)),
+                (slice(0, 6), slice(0, 9), slice(x - 7, x)),
+                (slice(z - 5, z), slice(y - 3, y), slice(0, 2))]:
+        ba, bd = swt_decompose(a, box=box, **kw)
+        np.testing.assert_array_equal(ba, approx[box], err_msg=str(box))
+        for lev, dec in enumerate(details):
+            for k, v in dec.items():
+                np.testing.assert_array_equal(bd[lev][k], v[box], err_msg=f"{box} {lev} {k}")
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int16])
+@pytest.mark.parametrize("wname", ["coif1", "db3", "haar", "sym7", "bior3.5", "dmey"])
+def test_swt_kernel_equals_pywavelets(dtype, wname):
+    """The numba SWT level equals ``pywt.swtn`` bit for bit (rtol 0): keys, order, dtype,
+    values; lines shorter than the filter (dmey, 62 taps) and 2D axes included."""
+    import pywt
+
+    from rnpc_radiomics.filters.wavelet import _swtn1, _wavelet
+
+    w = _wavelet(wname)
+    rng = np.random.default_rng(len(wname))
+    for shape in [(6, 8, 10), (4, 12, 2), (20, 16, 18)]:
+        x = rng.normal(0, 100, shape).astype(dtype)
+        for axes in [(2, 1, 0), (2, 1)]:
+            ref = pywt.swtn(x, w, level=1, start_level=0, axes=axes)[0]
+            got = _swtn1(x, w, axes)
+            assert list(got) == list(ref)
+            for k in ref:
+                assert got[k].dtype == ref[k].dtype, k
+                np.testing.assert_array_equal(got[k], ref[k], err_msg=f"{shape} {axes} {k}")
 
 
 def test_unknown_image_type_is_a_settings_error():

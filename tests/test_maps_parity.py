@@ -177,7 +177,7 @@ def test_kernels_match_segment_features_on_one_kernel():
     With the ROI equal to one full 3x3x3 kernel, the centre voxel's kernel is the whole ROI, so
     its map values must equal the segment-based features of that ROI.
     """
-    from rnpc_radiomics.extract import extract
+    from rnpc_radiomics.extraction import extract
 
     rng = np.random.default_rng(10)
     a = np.round(rng.normal(size=(7, 7, 7)) * 40).astype(np.int16)

@@ -15,7 +15,7 @@ import re
 
 import pytest
 
-from rnpc_radiomics.extract import PYRADIOMICS_OMITTED
+from rnpc_radiomics.extraction import PYRADIOMICS_OMITTED
 from rnpc_radiomics.features.registry import (
     FAMILIES,
     FeatureSpec,

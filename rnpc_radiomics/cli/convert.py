@@ -5,6 +5,11 @@ from __future__ import annotations
 from rnpc_radiomics.cli._common import add_image_options, check_output_path, image_kwargs
 
 
+def _segment(text: str) -> int | str:
+    """A segment number when the argument is all digits, else a SegmentLabel."""
+    return int(text) if text.isdigit() else text
+
+
 def register(sub) -> None:
     p = sub.add_parser(
         "convert", help="convert a DICOM series (or RTSTRUCT/SEG) to NIfTI",
@@ -16,7 +21,8 @@ def register(sub) -> None:
     p.add_argument("--reference", metavar="IMAGE",
                    help="reference image (DICOM folder or file) for RTSTRUCT/SEG/label-map input")
     p.add_argument("--roi", metavar="NAME", help="RTSTRUCT ROI name")
-    p.add_argument("--segment", type=int, metavar="N", help="DICOM-SEG segment number")
+    p.add_argument("--segment", type=_segment, metavar="N|LABEL",
+                   help="DICOM-SEG segment number or SegmentLabel")
     p.add_argument("--label", type=int, metavar="N", help="keep only this label (as 0/1)")
     p.add_argument("--resample-mask", action="store_true",
                    help="nearest-neighbour resample a label map whose grid differs from the reference")

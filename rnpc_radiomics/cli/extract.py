@@ -71,9 +71,9 @@ def write_row(row: dict, path: str) -> None:
 def run(args) -> int:
     from rnpc_radiomics.cli._common import print_json
     from rnpc_radiomics.errors import InputError
-    from rnpc_radiomics.extract import extract
-    from rnpc_radiomics.io import load_image
+    from rnpc_radiomics.extraction import extract
     from rnpc_radiomics.ibsi import load_ibsi_settings
+    from rnpc_radiomics.io import load_image
     from rnpc_radiomics.settings import is_ibsi_params, load_params
 
     if args.out:

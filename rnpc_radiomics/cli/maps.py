@@ -44,8 +44,8 @@ def run(args) -> int:
     from rnpc_radiomics._atomic import atomic_dir
     from rnpc_radiomics.cli._common import check_output_path, image_kwargs
     from rnpc_radiomics.errors import InputError
+    from rnpc_radiomics.extraction import load_inputs
     from rnpc_radiomics.io import load_image, save_image
-    from rnpc_radiomics.extract import load_inputs
     from rnpc_radiomics.maps import iter_voxel_maps
     from rnpc_radiomics.settings import load_params
 

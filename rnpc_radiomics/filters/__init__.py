@@ -13,8 +13,9 @@ ROI (``box=``), filters whose value at a voxel depends on a bounded neighbourhoo
 that box plus the neighbourhood, with values identical to filtering the whole image:
 point-wise filters (with the whole image's maximum), gradient (1 voxel), LBP2D (its radius) and
 wavelets (the filter length per decomposition, with pyradiomics' wrap-around gathered by index).
-LoG (recursive, infinite support) and LBP3D (cubic spline prefilter) still run on the whole
-image and are then cropped.
+LoG (recursive, infinite support along each line) filters only the whole lines that reach the
+box, bit for bit ITK's values. LBP3D (cubic spline prefilter) still runs on the whole image and
+is then cropped.
 
 ======================  ==========================  =========================================
 imageType               module                      prefix(es)

@@ -1,10 +1,12 @@
 """Laplacian of Gaussian images (pyradiomics 3.0.1 ``getLoGImage``).
 
 ITK's ``LaplacianRecursiveGaussianImageFilter`` (Deriche recursive Gaussian, normalised across
-scale), sigma in mm, one image per ``sigma`` named ``log-sigma-<sigma>-mm-3D`` with the dot of
-``str(sigma)`` replaced by a dash (``1.0`` -> ``1-0``, an integer ``2`` -> ``2``). As in
-pyradiomics, an image smaller than 4 voxels in some axis gives no LoG image, and a sigma for which
-``size < ceil(sigma / spacing) + 1`` in some axis is skipped, both with a warning.
+scale), re-implemented bit for bit in numba (:mod:`._deriche`) so that only the lines through the
+ROI's box are filtered; sigma in mm, one image per ``sigma`` named ``log-sigma-<sigma>-mm-3D``
+with the dot of ``str(sigma)`` replaced by a dash (``1.0`` -> ``1-0``, an integer ``2`` ->
+``2``). As in pyradiomics, an image smaller than 4 voxels in some axis gives no LoG image, and a
+sigma for which ``size < ceil(sigma / spacing) + 1`` in some axis is skipped, both with a
+warning.
 """
 
 from __future__ import annotations
@@ -27,14 +29,32 @@ def log_prefix(sigma: float) -> str:
     return f"log-sigma-{str(sigma).replace('.', '-')}-mm-3D"
 
 
-def laplacian_of_gaussian(image: Volume, sigma: float) -> np.ndarray:
-    """Scale-normalised LoG of ``image`` at ``sigma`` mm (ndarray of shape (Z, Y, X))."""
-    import SimpleITK as sitk
+def laplacian_of_gaussian(image: Volume, sigma: float, box: tuple[slice, ...] | None = None
+                          ) -> np.ndarray:
+    """Scale-normalised LoG of ``image`` at ``sigma`` mm, float32 of shape (Z, Y, X).
 
-    f = sitk.LaplacianRecursiveGaussianImageFilter()
-    f.SetNormalizeAcrossScale(True)
-    f.SetSigma(float(sigma))
-    return sitk.GetArrayFromImage(f.Execute(image.to_sitk()))
+    Bit for bit SimpleITK's ``LaplacianRecursiveGaussianImageFilter`` with
+    ``NormalizeAcrossScale`` on (see :mod:`._deriche`), computed for ``box`` only when given
+    (every line through the box is still filtered over its whole length, so the values are those
+    of the whole-image filter).
+
+    Parameters
+    ----------
+    image : Volume
+        Every axis at least 4 voxels long.
+    sigma : float
+        Gaussian sigma in mm (> 0).
+    box : tuple of 3 slice, optional
+        The part of the image to return.
+
+    Returns
+    -------
+    ndarray, float32
+        The LoG on ``box`` (the whole grid without one).
+    """
+    from rnpc_radiomics.filters._deriche import laplacian_recursive_gaussian
+
+    return laplacian_recursive_gaussian(image.array, image.spacing_zyx, sigma, box)
 
 
 def log_images(image: Volume, mask, settings: Mapping[str, Any], box=None
@@ -61,11 +81,12 @@ def log_images(image: Volume, mask, settings: Mapping[str, Any], box=None
                         "least ceil(sigma / spacing) + 1 voxels per axis", sigma, tuple(size),
                         tuple(spacing))
             continue
-        # recursive (IIR) filter: every voxel depends on whole image lines, so no local shortcut
-        arr = laplacian_of_gaussian(image, sigma)
+        # Recursive (IIR) filter: values inside the box depend on whole lines through it, which
+        # laplacian_of_gaussian filters in full (only those lines), so box mode stays exact.
+        arr = laplacian_of_gaussian(image, sigma, box)
         if box is not None:
             from rnpc_radiomics.filters import crop_volume
 
-            yield log_prefix(sigma), crop_volume(image.with_array(arr), box)
+            yield log_prefix(sigma), crop_volume(image, box).with_array(arr)
         else:
             yield log_prefix(sigma), image.with_array(arr)

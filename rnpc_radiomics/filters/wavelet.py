@@ -6,6 +6,10 @@ decomposed, each yielding its ``2^d - 1`` detail images (``a``/``d`` per axis re
 x first, so ``wavelet-LLH`` is low-pass in x and y and high-pass in z) and finally the last
 approximation (``wavelet-LLL``). Levels after the first are named ``wavelet<k>-...``. With
 ``force2D`` the ``force2Ddimension`` axis is not filtered (names have two letters).
+
+Each level is computed by a numba transcription of PyWavelets' periodization convolution
+(:func:`._kernels.swt_mid`: same filters, same summation order per output, so the same bits as
+``pywt.swtn``), vectorised over lines and parallel, on the ROI's box plus the filters' reach.
 """
 
 from __future__ import annotations
@@ -35,6 +39,60 @@ def _wavelet(name):
                             "use e.g. 'coif1', 'haar', 'db2', 'sym4', 'bior1.1'") from None
 
 
+def _pywt_filters(w, dtype):
+    """PyWavelets' decomposition filters as its C code holds them for ``dtype``.
+
+    Its float32 tables are separate literals, not the float64 ones rounded (coif1 differs in
+    one coefficient by one ulp), so they are read off the response to a unit impulse: with
+    ``x = e_0`` every output is a single product ``f[j] * 1`` plus exact zeros."""
+    import pywt
+
+    F = w.dec_len
+    n = 2 * F
+    x = np.zeros(n, dtype)
+    x[0] = 1
+    a, d = pywt.swt(x, w, level=1)[0]
+    idx = [(j - F // 2) % n for j in range(F)]
+    return np.ascontiguousarray(a[idx]), np.ascontiguousarray(d[idx])
+
+
+def _swtn1(data, w, axes):
+    """``pywt.swtn(data, w, level=1, start_level=0, axes=axes)[0]`` (same keys, order, dtype and
+    bits), one level along each axis by the numba kernel (parallel over lines)."""
+    from rnpc_radiomics.filters._kernels import swt_mid
+
+    if data.dtype.kind in "iub":
+        data = data.astype(np.float64)          # PyWavelets computes integer input in float64
+    if data.dtype not in (np.float32, np.float64):
+        # float16, complex: PyWavelets itself
+        import pywt
+
+        return pywt.swtn(data, w, level=1, start_level=0, axes=axes)[0]
+    lo, hi = _pywt_filters(w, data.dtype)
+    coeffs = [("", data)]
+    for axis in axes:
+        new = []
+        for sub, x in coeffs:
+            # a (B, N, M) view with the filtered axis in the middle and a contiguous last axis
+            x = np.ascontiguousarray(x)
+            n = x.shape[axis]
+            if axis == x.ndim - 1:
+                view = np.ascontiguousarray(x.reshape(-1, n).T)[None]
+            else:
+                view = x.reshape(int(np.prod(x.shape[:axis], dtype=np.int64)), n, -1)
+            ca = np.empty_like(view)
+            cd = np.empty_like(view)
+            swt_mid(view, lo, hi, ca, cd)
+            if axis == x.ndim - 1:
+                ca, cd = ca[0].T.reshape(x.shape), cd[0].T.reshape(x.shape)
+            else:
+                ca, cd = ca.reshape(x.shape), cd.reshape(x.shape)
+            new.append((sub + "a", ca))
+            new.append((sub + "d", cd))
+        coeffs = new
+    return dict(coeffs)
+
+
 def swt_decompose(array: np.ndarray, *, wavelet="coif1", level: int = 1, start_level: int = 0,
                   axes=(2, 1, 0), box: tuple[slice, ...] | None = None):
     """pyradiomics' ``_swt3``: detail images per level and the final approximation.
@@ -49,8 +107,9 @@ def swt_decompose(array: np.ndarray, *, wavelet="coif1", level: int = 1, start_l
     box : tuple of 3 slice, optional
         Return only this part of every image (bitwise the same values). Each one-level SWT
         output sample reads ``dec_len`` consecutive samples of the wrap-padded input, so the box
-        grown by ``dec_len`` per decomposition, its indices taken modulo the padded size
-        (pyradiomics' periodic extension), holds everything the box needs.
+        grown by ``dec_len`` per decomposition holds everything the box needs; along an axis
+        where that grown range leaves the image, the whole axis is filtered (PyWavelets'
+        periodic boundary sums differ from its interior ones in the last bits).
 
     Returns
     -------
@@ -58,40 +117,45 @@ def swt_decompose(array: np.ndarray, *, wavelet="coif1", level: int = 1, start_l
     details : list of dict of str to ndarray
         Per level, ``{"LLH": array, ...}`` in PyWavelets' key order (approximation excluded).
     """
-    import pywt
-
     w = _wavelet(wavelet)
     matrix = np.asarray(array)
     shape = matrix.shape
-    padding = tuple((0, 1 if n % 2 else 0) for n in shape)
-    data = np.pad(matrix.copy(), padding, "wrap")
-    crop = tuple(slice(None, -1 if n % 2 else None) for n in shape)
-    if box is not None:
+    if box is None:
+        padding = tuple((0, 1 if n % 2 else 0) for n in shape)
+        data = np.pad(matrix.copy(), padding, "wrap")
+        crop = tuple(slice(None, -1 if n % 2 else None) for n in shape)
+    else:
         reach = w.dec_len * (start_level + level)
         index = []
         crop = []
-        for ax, (b, n) in enumerate(zip(box, data.shape)):
+        for ax, (b, n) in enumerate(zip(box, shape)):
             if ax not in axes:
                 index.append(np.arange(b.start, b.stop))
                 crop.append(slice(0, b.stop - b.start))
                 continue
+            npad = n + n % 2  # pyradiomics wrap-pads odd axes by one voxel: padded[n] = a[0]
             lo, hi = b.start - reach, b.stop + reach
             if (hi - lo) % 2:
                 hi += 1  # SWT needs an even length
-            if hi - lo >= n:
-                index.append(np.arange(n))
+            if lo < 0 or hi > npad:
+                # The reach crosses the (padded) image border: PyWavelets computes outputs near
+                # its array ends with differently ordered sums (last-bit differences), so filter
+                # the whole axis as pyradiomics does.
+                index.append(np.arange(npad) % n)
                 crop.append(b)
             else:
+                # only the box and its reach, mapped padded -> original (i % n): no padded copy
+                # of the whole image
                 index.append(np.arange(lo, hi) % n)
                 crop.append(slice(reach, reach + b.stop - b.start))
-        data = data[np.ix_(*index)]
+        data = matrix[np.ix_(*index)]
         crop = tuple(crop)
     aname = "a" * len(axes)
     for _ in range(start_level):
-        data = pywt.swtn(data, w, level=1, start_level=0, axes=axes)[0][aname].copy()
+        data = _swtn1(data, w, axes)[aname].copy()
     details = []
     for _ in range(start_level, start_level + level):
-        dec = pywt.swtn(data, w, level=1, start_level=0, axes=axes)[0]
+        dec = _swtn1(data, w, axes)
         data = dec[aname].copy()
         details.append({k.replace("a", "L").replace("d", "H"): v[crop].copy()
                         for k, v in dec.items() if k != aname})

@@ -485,15 +485,3 @@ def _store(out: dict, prefix: str, family: str, names, vals: Mapping[str, float]
         if not np.isfinite(v):
             undefined.append(f"{key} (non-finite value)")
         out[key] = v
-
-
-class _CallableModule(type(sys)):
-    """Keeps ``rnpc_radiomics.extract(...)`` a call of :func:`extract` even after someone has
-    imported this submodule, which makes the import system bind the package attribute
-    ``extract`` to the module instead of the function."""
-
-    def __call__(self, *args, **kwargs):
-        return extract(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
