@@ -434,3 +434,25 @@ def test_lbp_features_match_pyradiomics(monkeypatch):
     ours = extract(im, mk, prm)
     _assert_features(ref, ours)
     assert any(k.startswith("lbp-3D-k_") for k in ours)
+
+
+def test_log_box_mode_every_range_bitwise():
+    """Every box range along each axis (ends inside the recursions' 4-sample start-up, single
+    samples, whole axis) gives bitwise the whole-image LoG cropped: the causal recursion runs
+    only up to the box's end and the anti-causal one only down to its start (_deriche)."""
+    from rnpc_radiomics.filters._deriche import laplacian_recursive_gaussian
+
+    rng = np.random.default_rng(7)
+    a = rng.normal(0, 50, (6, 7, 9)).astype(np.float32)
+    spacing = (1.25, 0.5, 0.7)
+    for sigma in (0.6, 2.0):
+        full = laplacian_recursive_gaussian(a, spacing, sigma)
+        for axis, n in enumerate(a.shape):
+            for w0 in range(n):
+                for w1 in range(w0 + 1, n + 1):
+                    box = [slice(None)] * 3
+                    box[axis] = slice(w0, w1)
+                    box = tuple(box)
+                    np.testing.assert_array_equal(                        # rtol 0, atol 0
+                        laplacian_recursive_gaussian(a, spacing, sigma, box), full[box],
+                        err_msg=f"sigma {sigma} box {box}")

@@ -18,6 +18,7 @@ __all__ = [
     "Labels",
     "generate_angles",
     "grey_levels",
+    "is_shared",
     "level_lut",
     "nanmean",
     "prepare",
@@ -25,6 +26,7 @@ __all__ = [
     "neighbourhood",
     "share",
     "shared_labels",
+    "shared_mask_value",
     "shared_value",
 ]
 
@@ -182,6 +184,9 @@ class Labels:
 
 # id(q) -> (weak reference to q, mask, {key: value}); an entry lives as long as q does.
 _SHARED: dict[int, tuple] = {}
+# id(mask) -> (weak reference to mask, {key: value}): work that depends on the mask only, kept
+# across every q shared with that mask (one extraction's image types); lives as long as mask.
+_MASK_SHARED: dict[int, tuple] = {}
 
 
 def share(q, mask) -> None:
@@ -192,11 +197,17 @@ def share(q, mask) -> None:
     per family, and results two families draw from one kernel pass (GLDM and NGTDM walk the
     same neighbourhoods) are kept for the second. Only the exact objects ``q`` and ``mask``
     hit the cache, and the entry is dropped when ``q`` is garbage-collected (so its id cannot
-    be reused meanwhile). The caller must not modify ``q`` or ``mask`` afterwards. Unshared
-    arrays are computed afresh on every call.
+    be reused meanwhile). Work that depends on ``mask`` alone (:func:`shared_mask_value`) is
+    kept for as long as ``mask`` lives, for every ``q`` shared with that same mask object (the
+    image types of one extraction). The caller must not modify ``q`` or ``mask`` afterwards.
+    Unshared arrays are computed afresh on every call.
     """
     _SHARED[id(q)] = (weakref.ref(q), mask, {})
     weakref.finalize(q, _SHARED.pop, id(q), None)
+    entry = _MASK_SHARED.get(id(mask))
+    if entry is None or entry[0]() is not mask:
+        _MASK_SHARED[id(mask)] = (weakref.ref(mask), {})
+        weakref.finalize(mask, _MASK_SHARED.pop, id(mask), None)
 
 
 def _store(q, mask):
@@ -206,11 +217,35 @@ def _store(q, mask):
     return entry[2]
 
 
+def is_shared(q, mask) -> bool:
+    """Whether ``(q, mask)`` was passed to :func:`share` (and ``q`` still lives)."""
+    return _store(q, mask) is not None
+
+
 def shared_value(q, mask, key, make):
     """``make()``, memoised on ``key`` when ``(q, mask)`` is shared (see :func:`share`)."""
     store = _store(q, mask)
     if store is None:
         return make()
+    if key not in store:
+        store[key] = make()
+    return store[key]
+
+
+def shared_mask_value(q, mask, key, make):
+    """``make()``, memoised on ``key`` for ``mask`` when ``(q, mask)`` is shared.
+
+    For work that depends on the mask alone (e.g. the ROI's lines along each GLRLM angle):
+    computed once and reused by every q later shared with the same ``mask`` object (the image
+    types of one extraction), dropped when ``mask`` is garbage-collected. ``key`` must hold
+    everything besides the mask that the value depends on.
+    """
+    if _store(q, mask) is None:
+        return make()
+    entry = _MASK_SHARED.get(id(mask))
+    if entry is None or entry[0]() is not mask:
+        return make()
+    store = entry[1]
     if key not in store:
         store[key] = make()
     return store[key]

@@ -11,7 +11,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._texture import EPS, generate_angles, nanmean, setting, shared_labels
+from ._texture import (
+    EPS,
+    generate_angles,
+    is_shared,
+    nanmean,
+    setting,
+    shared_labels,
+    shared_mask_value,
+)
 from .registry import FeatureSpec
 
 __all__ = ["FEATURES", "matrix", "compute"]
@@ -67,7 +75,22 @@ def _counts(q, mask, settings, spacing_zyx):
     n = levels.size
     P = np.zeros((offsets.shape[0], n, max(L.mask.shape)))
     if n and offsets.size:
-        glrlm_counts(L.lab, L.idx, L.flat(offsets), L.mask, offsets, P)
+        steps = L.flat(offsets)
+        if is_shared(q, mask):
+            # The ROI's lines along each angle depend on the mask only: found once per
+            # extraction, then each image type reads every line once (same counts).
+            from ._kernels.glrlm import empty_angles, glrlm_counts_lines, mask_lines
+
+            def lines():
+                starts, lens, ptr = mask_lines(L.lab, L.idx, steps)
+                return starts, lens, ptr, empty_angles(lens, ptr, L.mask, offsets)
+
+            key = ("glrlm-lines", L.shape, steps.tobytes())
+            starts, lens, ptr, empty = shared_mask_value(q, mask, key, lines)
+            glrlm_counts_lines(L.lab, starts, lens, ptr, steps, P)
+            P[empty] = 0.0
+        else:
+            glrlm_counts(L.lab, L.idx, steps, L.mask, offsets, P)
     # Trim never-used run lengths: zero columns add nothing to any feature.
     used = np.flatnonzero(P.sum(axis=(0, 1)))
     P = P[:, :, : (used[-1] + 1 if used.size else 0)]

@@ -17,8 +17,10 @@ double hardware without fused multiply-add contraction (checked against SimpleIT
 
 Why bother: ITK filters the whole image on every pass. Here each pass computes only the lines
 the next pass reads: for the last pass only the lines through the requested box, for the middle
-pass only the box's range along the first-pass axis. Lines are still filtered over their whole
-length, so values in the box are exactly ITK's.
+pass only the box's range along the first-pass axis. Along each line the causal recursion runs
+from the line's start to the end of the kept range and the anti-causal one from the line's end
+down to its start, which is all the kept samples depend on, so values in the box are exactly
+ITK's.
 """
 
 from __future__ import annotations
@@ -143,11 +145,16 @@ def gaussian_coefficients(sigma: float, spacing: float, order: int,
 
 
 @njit(cache=True)
-def _filter_lines(data, out, s, c):
+def _filter_lines(data, out, s, c, w0, w1):
     """``FilterDataArray`` on the ``M`` columns of ``data`` (L, M) at once, into ``out``.
 
     Lines run down the first axis; the inner loop over columns is independent work, so it
     vectorises instead of waiting on the recursion's latency. ``s`` is (L, M) scratch.
+
+    Only samples ``[w0, w1)`` of ``out`` are made final (the others hold garbage): the causal
+    recursion at sample ``i`` reads only samples ``<= i`` and the anti-causal one only samples
+    ``>= i``, so the first runs up to ``w1`` and the second down to ``w0``, each operation
+    unchanged, and the values kept are ITK's bit for bit. Needs ``0 <= w0 < w1 <= L``.
     """
     n0, n1, n2, n3 = c[0], c[1], c[2], c[3]
     d1, d2, d3, d4 = c[4], c[5], c[6], c[7]
@@ -169,7 +176,7 @@ def _filter_lines(data, out, s, c):
         t = data[3, k] * n0 + data[2, k] * n1 + data[1, k] * n2 + v * n3
         t -= out[2, k] * d1 + out[1, k] * d2 + out[0, k] * d3 + v * bn4
         out[3, k] = t
-    for i in range(4, L):
+    for i in range(4, w1):
         for k in range(M):
             t = data[i, k] * n0 + data[i - 1, k] * n1 + data[i - 2, k] * n2 + data[i - 3, k] * n3
             t -= out[i - 1, k] * d1 + out[i - 2, k] * d2 + out[i - 3, k] * d3 + out[i - 4, k] * d4
@@ -189,12 +196,12 @@ def _filter_lines(data, out, s, c):
         t = data[e - 2, k] * m1 + data[e - 1, k] * m2 + data[e, k] * m3 + w * m4
         t -= s[e - 2, k] * d1 + s[e - 1, k] * d2 + s[e, k] * d3 + w * bm4
         s[e - 3, k] = t
-    for i in range(L - 4, 0, -1):
+    for i in range(L - 4, w0, -1):
         for k in range(M):
             t = data[i, k] * m1 + data[i + 1, k] * m2 + data[i + 2, k] * m3 + data[i + 3, k] * m4
             t -= s[i, k] * d1 + s[i + 1, k] * d2 + s[i + 2, k] * d3 + s[i + 3, k] * d4
             s[i - 1, k] = t
-    for i in range(L):
+    for i in range(w0, w1):
         for k in range(M):
             out[i, k] += s[i, k]
 
@@ -225,7 +232,7 @@ def _pass_z(src, dst, c, y0, y1, x0, x1, w0, w1, sy, sx, dz, dy, dx):
         for z in range(Z):
             for k in range(m):
                 data[z, k] = src[z, y - sy, a + k - sx]
-        _filter_lines(data, out, s, c)
+        _filter_lines(data, out, s, c, w0, w1)
         for z in range(w0, w1):
             for k in range(m):
                 dst[z - dz, y - dy, a + k - dx] = np.float32(out[z, k])
@@ -247,7 +254,7 @@ def _pass_y(src, dst, c, z0, z1, x0, x1, w0, w1, sz, sx, dz, dy, dx):
         for y in range(Y):
             for k in range(m):
                 data[y, k] = src[z - sz, y, a + k - sx]
-        _filter_lines(data, out, s, c)
+        _filter_lines(data, out, s, c, w0, w1)
         for y in range(w0, w1):
             for k in range(m):
                 dst[z - dz, y - dy, a + k - dx] = np.float32(out[y, k])
@@ -273,7 +280,7 @@ def _pass_x(src, dst, c, z0, z1, y0, y1, w0, w1, sz, sy, dz, dy, dx):
             for x in range(X):
                 for k in range(kb, ke):
                     data[x, k] = src[z - sz, a + k - sy, x]
-        _filter_lines(data, out, s, c)
+        _filter_lines(data, out, s, c, w0, w1)
         for kb in range(0, m, 8):
             ke = min(kb + 8, m)
             for x in range(w0, w1):

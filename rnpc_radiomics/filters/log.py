@@ -35,8 +35,9 @@ def laplacian_of_gaussian(image: Volume, sigma: float, box: tuple[slice, ...] | 
 
     Bit for bit SimpleITK's ``LaplacianRecursiveGaussianImageFilter`` with
     ``NormalizeAcrossScale`` on (see :mod:`._deriche`), computed for ``box`` only when given
-    (every line through the box is still filtered over its whole length, so the values are those
-    of the whole-image filter).
+    (every line through the box is still read over its whole length, the causal and
+    anti-causal recursions each running as far as the box's samples depend on them, so the
+    values are those of the whole-image filter).
 
     Parameters
     ----------
@@ -82,7 +83,7 @@ def log_images(image: Volume, mask, settings: Mapping[str, Any], box=None
                         tuple(spacing))
             continue
         # Recursive (IIR) filter: values inside the box depend on whole lines through it, which
-        # laplacian_of_gaussian filters in full (only those lines), so box mode stays exact.
+        # laplacian_of_gaussian reads in full (only those lines), so box mode stays exact.
         arr = laplacian_of_gaussian(image, sigma, box)
         if box is not None:
             from rnpc_radiomics.filters import crop_volume

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 from numba import njit, prange
 
 
@@ -63,3 +64,102 @@ def _shares_line(mask, dz, dy, dx):
                     ny += dy
                     nx += dx
     return False
+
+
+@njit(cache=True)
+def mask_lines(lab, idx, steps):
+    """The ROI's lines along each offset: maximal chains of ROI voxels ``i, i + o, ...``.
+
+    Depends on the mask only (``lab >= 0`` inside the ROI), so an extraction computes it once
+    for all its image types. A line starts at an ROI voxel whose predecessor ``i - o`` is
+    outside the ROI (or the -1 border).
+
+    lab : int32 (V,) padded label image (pad >= 1); idx : int64 (N,) ROI voxels, raster order;
+    steps : int64 (Na,) flat offsets.
+
+    Returns
+    -------
+    starts, lens : int64 (S,)
+        First flat index and length of each line, angle after angle.
+    ptr : int64 (Na + 1,)
+        Lines of angle ``a`` are ``ptr[a]:ptr[a + 1]``.
+    """
+    Na = steps.shape[0]
+    N = idx.shape[0]
+    ptr = np.zeros(Na + 1, np.int64)
+    for a in range(Na):
+        o = steps[a]
+        c = 0
+        for t in range(N):
+            c += lab[idx[t] - o] < 0
+        ptr[a + 1] = ptr[a] + c
+    starts = np.empty(ptr[Na], np.int64)
+    lens = np.empty(ptr[Na], np.int64)
+    for a in range(Na):
+        o = steps[a]
+        k = ptr[a]
+        for t in range(N):
+            i = idx[t]
+            if lab[i - o] >= 0:
+                continue
+            n = 1
+            j = i + o
+            while lab[j] >= 0:
+                n += 1
+                j += o
+            starts[k] = i
+            lens[k] = n
+            k += 1
+    return starts, lens, ptr
+
+
+@njit(cache=True, parallel=True)
+def glrlm_counts_lines(lab, starts, lens, ptr, steps, out):
+    """:func:`glrlm_counts` on the ROI lines of :func:`mask_lines` (one thread per offset).
+
+    Each line is read once, in order, ending a run wherever the label changes, instead of
+    testing every voxel's predecessor and walking from each run start. The counts (whole
+    numbers) equal :func:`glrlm_counts`'s except that offsets whose every run has length 1
+    are not cleared here: the caller zeroes those the mask says hold no two ROI voxels on one
+    line (:func:`empty_angles`).
+
+    lab : int32 (V,) padded label image; starts, lens, ptr : :func:`mask_lines` of the same
+    mask, pad and ``steps``; out : float64 (Na, n, Nr) zero on entry.
+    """
+    Na = steps.shape[0]
+    for a in prange(Na):
+        o = steps[a]
+        for s in range(ptr[a], ptr[a + 1]):
+            j = starts[s]
+            prev = lab[j]
+            n = 1
+            for _ in range(lens[s] - 1):
+                j += o
+                g = lab[j]
+                if g == prev:
+                    n += 1
+                else:
+                    out[a, prev, n - 1] += 1.0
+                    prev = g
+                    n = 1
+            out[a, prev, n - 1] += 1.0
+
+
+def empty_angles(lens, ptr, mask, offsets):
+    """Offsets pyradiomics counts no runs for: no line along them holds two ROI voxels.
+
+    An ROI line of length >= 2 has two adjacent ROI voxels; otherwise (every line a single
+    voxel) :func:`_shares_line` looks for two ROI voxels further apart on one line, as
+    :func:`glrlm_counts` does. Mask only.
+
+    Returns
+    -------
+    ndarray of bool, shape (Na,)
+    """
+    out = np.zeros(offsets.shape[0], dtype=bool)
+    for a in range(offsets.shape[0]):
+        seg = lens[ptr[a]:ptr[a + 1]]
+        if seg.size == 0 or seg.max() > 1:
+            continue  # an empty ROI, or two adjacent ROI voxels
+        out[a] = not _shares_line(mask, offsets[a, 0], offsets[a, 1], offsets[a, 2])
+    return out
