@@ -26,8 +26,11 @@ test: setup
 demo: setup
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" bash pipelines/demo.sh
 
+# Speed side by side with pyradiomics in one process per benchmark (ratios; not tests).
 bench: setup
 	$(PY) benchmarks/bench_extract.py
+	$(PY) benchmarks/bench_extract_filters.py --repeat 3
+	$(PY) benchmarks/bench_maps.py
 
 lint: setup
 	$(PY) -m ruff check rnpc_radiomics tests benchmarks

@@ -44,6 +44,20 @@ def peak_rss_mb() -> float:
     return r / 1024.0 if sys.platform != "darwin" else r / 1024.0 / 1024.0
 
 
+def time_calls(fn, repeat: int):
+    """``(cold, warm_times)``: one first call (JIT compile / cache load included), then ``repeat``
+    timed calls. Returns the last result too, for the value comparison."""
+    t0 = time.perf_counter()
+    out = fn()
+    cold = time.perf_counter() - t0
+    times = []
+    for _ in range(max(1, repeat)):
+        t0 = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t0)
+    return cold, times, out
+
+
 def _breakdown(extract, image, mask, params, repeat: int = 3) -> str:
     """Seconds per feature family (its ``compute``) and for the rest of the pipeline."""
     import importlib
@@ -96,14 +110,7 @@ def main(argv=None) -> int:
 
     vim, vmk = Volume.from_sitk(im), Volume.from_sitk(mk)
     rss0 = peak_rss_mb()
-    t0 = time.perf_counter()
-    ours = extract(vim, vmk, params)
-    cold = time.perf_counter() - t0
-    times = []
-    for _ in range(max(1, args.repeat)):
-        t0 = time.perf_counter()
-        ours = extract(vim, vmk, params)
-        times.append(time.perf_counter() - t0)
+    cold, times, ours = time_calls(lambda: extract(vim, vmk, params), args.repeat)
     warm = min(times)
     rss_ours = peak_rss_mb()
     print(f"rnpc-radiomics: cold first call {cold:.3f} s (includes numba compile/cache load), "

@@ -25,7 +25,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from bench_extract import make_volume, peak_rss_mb  # noqa: E402
+from bench_extract import make_volume, peak_rss_mb, time_calls  # noqa: E402
 
 PARAMS = {"setting": {"binWidth": 25},
           "imageType": {"Original": {}, "LoG": {"sigma": [1.0, 3.0]}, "Wavelet": {}}}
@@ -47,14 +47,7 @@ def main(argv=None) -> int:
     from rnpc_radiomics.extraction import extract
 
     vim, vmk = Volume.from_sitk(im), Volume.from_sitk(mk)
-    t0 = time.perf_counter()
-    ours = extract(vim, vmk, PARAMS)
-    cold = time.perf_counter() - t0
-    times = []
-    for _ in range(max(1, args.repeat)):
-        t0 = time.perf_counter()
-        ours = extract(vim, vmk, PARAMS)
-        times.append(time.perf_counter() - t0)
+    cold, times, ours = time_calls(lambda: extract(vim, vmk, PARAMS), args.repeat)
     warm = min(times)
     n_ours = sum(1 for k in ours if not k.startswith("diagnostics_"))
     print(f"rnpc-radiomics: {n_ours} features; cold first call {cold:.3f} s, warm {warm:.3f} s "

@@ -15,14 +15,12 @@ import os
 
 from rnpc_radiomics.errors import InputError
 from rnpc_radiomics.image import Volume
+from rnpc_radiomics.io.itk import ITK_SUFFIXES
 
 __all__ = ["load_image", "load_mask", "list_series", "save_image", "as_volume"]
 
-_ITK_SUFFIXES = (".nii", ".nii.gz", ".nrrd", ".nhdr", ".mha", ".mhd")
-
-
 def _is_itk_file(path: str) -> bool:
-    return path.lower().endswith(_ITK_SUFFIXES)
+    return path.lower().endswith(ITK_SUFFIXES)
 
 
 def load_image(path: str | os.PathLike, *, series: str | None = None,

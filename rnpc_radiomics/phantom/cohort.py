@@ -236,18 +236,7 @@ def write_case(case: PhantomCase, case_dir: str | os.PathLike, *, fmt: str = "ni
         with open(os.path.join(tmp, "truth.json"), "w", encoding="utf-8") as fh:
             json.dump(case.truth, fh, indent=1)
             fh.write("\n")
-        _normal_permissions(tmp)
     return final
-
-
-def _normal_permissions(top: str) -> None:
-    """The atomic temporaries are private (0700/0600); give the case the umask's permissions."""
-    umask = os.umask(0)
-    os.umask(umask)
-    for root, _dirs, files in os.walk(top):
-        os.chmod(root, 0o777 & ~umask)
-        for f in files:
-            os.chmod(os.path.join(root, f), 0o666 & ~umask)
 
 
 def _write_dicom(case: PhantomCase, folder: str) -> None:
