@@ -5,7 +5,10 @@ ellipsoid ROI, binWidth 25, all default feature classes. Ours is timed after a w
 (numba JIT compile excluded; the cold first call is reported separately). Prints the speed
 ratio, the largest relative difference of every feature, and peak RSS.
 
-Run: ``python benchmarks/bench_extract.py [--repeat N] [--no-pyradiomics]``
+``--filters`` runs the filtered-extraction benchmark instead (Original + LoG(1, 3 mm) + Wavelet
+on the same volume; see ``bench_extract_filters.py``, which it calls with the other options).
+
+Run: ``python benchmarks/bench_extract.py [--repeat N] [--no-pyradiomics] [--filters]``
 """
 
 from __future__ import annotations
@@ -99,7 +102,17 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=3, help="timed calls of our engine (best of)")
     ap.add_argument("--no-pyradiomics", action="store_true", help="time our engine only")
+    ap.add_argument("--filters", action="store_true",
+                    help="Original + LoG(1, 3 mm) + Wavelet instead (bench_extract_filters.py)")
     args = ap.parse_args(argv)
+    if args.filters:
+        import os
+
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import bench_extract_filters
+
+        return bench_extract_filters.main(
+            ["--repeat", str(args.repeat)] + (["--no-pyradiomics"] if args.no_pyradiomics else []))
 
     params = {"setting": {"binWidth": 25}}  # pyradiomics' defaults otherwise
     im, mk, nvox = make_volume()

@@ -373,15 +373,11 @@ def extract_volumes(image: Volume, mask: Volume, params: ExtractionParams | Mapp
                     ) -> dict[str, Any]:
     """:func:`extract` on in-memory volumes (the mask must be on, or be correctable to, the
     image grid). See :func:`extract` for parameters and errors."""
-    from rnpc_radiomics.features._texture import share
-    from rnpc_radiomics.preprocess.discretise import discretise, pyradiomics_overflow
-
     p = params if isinstance(params, ExtractionParams) else load_params(params)
     s: Settings = p.settings
     diag_on = s.features.additionalInfo
     diag: dict[str, Any] = {}
     image, box, roi, roi_reseg, sl = prepare(image, mask, p, diag if diag_on else None)
-    img_box = image.array[box]
 
     out: dict[str, Any] = {}
     undefined: list[str] = []
@@ -422,48 +418,17 @@ def extract_volumes(image: Volume, mask: Volume, params: ExtractionParams | Mapp
 
     texture_roi = roi_reseg if roi_reseg is not None else roi
     m = np.ascontiguousarray(texture_roi[sl])
-    img_c = np.ascontiguousarray(img_box[sl])
     from rnpc_radiomics.filters import iter_image_types
 
     # Filters see the whole preprocessed image, as in pyradiomics, and return the ROI's box.
     roi_full = np.zeros(image.shape, dtype=bool)
     roi_full[box] = texture_roi
-    for prefix, derived, it_settings in iter_image_types(image, roi_full, p.image_types, s,
-                                                         box=box):
-        img_c = np.ascontiguousarray(derived.array[sl])
-        fs = it_settings.feature_dict()
-        q = None
-        n_levels = 0
-        for fam, requested in p.feature_classes.items():
-            if fam.startswith("shape"):
-                continue
-            names = _enabled_names(fam, requested)
-            if not names:
-                continue
-            if q is None:
-                # one discretisation per image type, shared by every class
-                q, _edges = discretise(img_c, m, it_settings.discretise.binWidth,
-                                       it_settings.discretise.binCount)
-                share(q, m)  # the texture classes build their label image once for this q
-                n_levels = int(np.count_nonzero(np.bincount(q[m])))
-                if pyradiomics_overflow(img_c[m], it_settings.discretise.binWidth,
-                                        it_settings.discretise.binCount):
-                    msg = (f"{prefix}_* discretised features (pyradiomics' {img_c.dtype} "
-                           "bin-edge overflow reproduced; cast the image to float32 or use a "
-                           "float binWidth for true bins)")
-                    log.warning("%s", msg)
-                    undefined.append(msg)
-            mod = _family_module(fam)
-            if fam == "firstorder":
-                vals = mod.compute(q, m, spacing_zyx=spacing_zyx, settings=fs, names=names,
-                                   image=img_c)
-                undefined += [f"{prefix}_firstorder_{n} (flat ROI)"
-                              for n in mod.undefined(img_c, m) if n in names]
-            else:
-                vals = mod.compute(q, m, spacing_zyx=spacing_zyx, settings=fs, names=names)
-                if n_levels == 1:
-                    undefined.append(f"{prefix}_{fam}_* (single grey level after discretisation)")
-            _store(out, prefix, fam, names, vals, undefined)
+    derived_types = iter_image_types(image, roi_full, p.image_types, s, box=box)
+    for part_out, part_undefined in _map_image_types(
+            lambda it: _image_type_features(*it, sl, m, p, spacing_zyx), derived_types,
+            _several_image_types(p)):
+        out.update(part_out)
+        undefined += part_undefined
 
     for u in undefined:
         log.info("feature undefined for this input, conventional value used: %s", u)
@@ -472,6 +437,114 @@ def extract_volumes(image: Volume, mask: Volume, params: ExtractionParams | Mapp
         diag["diagnostics_Features_Skipped"] = "; ".join(skipped)
         return {**diag, **out}
     return out
+
+
+def _image_type_features(prefix: str, derived: Volume, it_settings, sl, m: np.ndarray,
+                         p: ExtractionParams, spacing_zyx) -> tuple[dict, list[str]]:
+    """Every enabled non-shape class of one derived image: ``(features, undefined notes)``."""
+    from rnpc_radiomics.features._texture import share
+    from rnpc_radiomics.preprocess.discretise import discretise, pyradiomics_overflow
+
+    out: dict[str, Any] = {}
+    undefined: list[str] = []
+    img_c = np.ascontiguousarray(derived.array[sl])
+    fs = it_settings.feature_dict()
+    q = None
+    n_levels = 0
+    for fam, requested in p.feature_classes.items():
+        if fam.startswith("shape"):
+            continue
+        names = _enabled_names(fam, requested)
+        if not names:
+            continue
+        if q is None:
+            # one discretisation per image type, shared by every class
+            q, _edges = discretise(img_c, m, it_settings.discretise.binWidth,
+                                   it_settings.discretise.binCount)
+            share(q, m)  # the texture classes build their label image once for this q
+            n_levels = int(np.count_nonzero(np.bincount(q[m])))
+            if pyradiomics_overflow(img_c[m], it_settings.discretise.binWidth,
+                                    it_settings.discretise.binCount):
+                msg = (f"{prefix}_* discretised features (pyradiomics' {img_c.dtype} "
+                       "bin-edge overflow reproduced; cast the image to float32 or use a "
+                       "float binWidth for true bins)")
+                log.warning("%s", msg)
+                undefined.append(msg)
+        mod = _family_module(fam)
+        if fam == "firstorder":
+            vals = mod.compute(q, m, spacing_zyx=spacing_zyx, settings=fs, names=names,
+                               image=img_c)
+            undefined += [f"{prefix}_firstorder_{n} (flat ROI)"
+                          for n in mod.undefined(img_c, m) if n in names]
+        else:
+            vals = mod.compute(q, m, spacing_zyx=spacing_zyx, settings=fs, names=names)
+            if n_levels == 1:
+                undefined.append(f"{prefix}_{fam}_* (single grey level after discretisation)")
+        _store(out, prefix, fam, names, vals, undefined)
+    return out, undefined
+
+
+def _concurrent_workers() -> int:
+    """How many image types to compute at once: numba's thread count when its threading layer
+    may be entered from several threads at once (OpenMP or TBB; the fallback 'workqueue'
+    layer aborts the process on concurrent use), else 1. ``numba.set_num_threads(1)`` (or
+    ``NUMBA_NUM_THREADS=1``) makes extraction sequential and single-threaded."""
+    import numba
+
+    n = numba.get_num_threads()
+    if n < 2:
+        return 1
+    from rnpc_radiomics.features._kernels._texture import threading_layer
+
+    return n if threading_layer() in ("omp", "tbb") else 1
+
+
+def _several_image_types(p: ExtractionParams) -> bool:
+    """Whether the parameters derive two or more images (known before any filter runs)."""
+    if len(p.image_types) != 1:
+        return len(p.image_types) > 1
+    (name, st), = p.image_types.items()
+    if name == "LoG":
+        return len(st.filters.sigma or ()) > 1
+    return name in ("Wavelet", "LBP3D")
+
+
+def _map_image_types(fn, items, several: bool = True):
+    """``fn`` of every derived image, results in order.
+
+    With ``several`` image types (two or more derived images) and a thread-safe numba
+    threading layer, image types are computed concurrently, one per thread, each thread's
+    kernels on one numba thread (the kernels release the GIL), while this thread goes on
+    computing the next filters: a texture kernel on one image type scales worse over threads
+    than whole image types do, and the NumPy formulas of one overlap the kernels of another.
+    Otherwise they are computed one after another, each kernel on every numba thread. The
+    values are the same either way (counts are whole numbers; floating sums may differ in the
+    last bit where a kernel sums by chunk).
+    """
+    workers = _concurrent_workers() if several else 1
+    if workers == 1:
+        for it in items:
+            yield fn(it)
+        return
+    import collections
+    from concurrent.futures import ThreadPoolExecutor
+
+    import numba
+
+    with ThreadPoolExecutor(max_workers=workers, initializer=numba.set_num_threads,
+                            initargs=(1,), thread_name_prefix="rnpc-image-type") as pool:
+        pending: collections.deque = collections.deque()
+        try:
+            for it in items:
+                pending.append(pool.submit(fn, it))
+                # bounded look-ahead: a few derived images in memory, not every image type's
+                while len(pending) > workers + 1:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            for f in pending:
+                f.cancel()
 
 
 def _store(out: dict, prefix: str, family: str, names, vals: Mapping[str, float],

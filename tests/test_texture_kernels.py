@@ -264,3 +264,109 @@ def test_ngtdm_counts(seed):
     got = out.sum(axis=0)
     np.testing.assert_array_equal(got[:, 0], twin[:, 0])
     np.testing.assert_allclose(got[:, 1], twin[:, 1], rtol=FLOAT_RTOL, atol=1e-12)
+
+
+def _smooth_roi(seed, shape, n_levels, holes):
+    """Smooth random labels (long runs of every length) in an ellipsoid ROI, optionally holed."""
+    rng = np.random.default_rng(seed)
+    noise = ndimage.gaussian_filter(rng.normal(size=shape), rng.uniform(0.5, 2.0))
+    q = np.digitize(noise, np.quantile(noise, np.linspace(0, 1, n_levels + 1)[1:-1])) + 1
+    grid = np.indices(shape, dtype=np.float64)
+    c = (np.array(shape) - 1) / 2
+    r = np.maximum(np.array(shape) / 2, 1)
+    mask = np.sum(((grid - c[:, None, None, None]) / r[:, None, None, None]) ** 2, axis=0) <= 1.1
+    if holes:
+        mask &= rng.random(shape) > 0.15
+    mask.flat[int(rng.integers(mask.size))] = True
+    return q.astype(np.int32), mask
+
+
+@pytest.mark.parametrize(
+    "seed,shape,n_levels,force2D_dim,holes,bidirectional",
+    [
+        (0, (6, 9, 11), 3, None, False, False),
+        (1, (7, 8, 5), 5, None, True, False),
+        (2, (1, 12, 17), 4, None, True, False),  # one slice: out-of-plane angles are empty
+        (3, (5, 13, 9), 2, 0, True, False),
+        (4, (9, 6, 10), 6, 1, False, False),
+        (5, (8, 10, 7), 3, 2, True, False),
+        (6, (6, 7, 8), 4, None, True, True),  # negative flat steps too
+        (7, (3, 25, 4), 1, None, False, False),  # one grey level: runs as long as lines
+    ],
+)
+def test_glrlm_counts_lines(seed, shape, n_levels, force2D_dim, holes, bidirectional):
+    """The per-line kernel (shared-work path) against the line-walking twin and glrlm_counts."""
+    from rnpc_radiomics.features._kernels.glrlm import (
+        empty_angles,
+        glrlm_counts_lines,
+        mask_lines,
+    )
+
+    q, mask = _smooth_roi(seed, shape, n_levels, holes)
+    offsets = generate_angles([1], force2D_dim is not None, force2D_dim or 0, bidirectional,
+                              shape=shape)
+    L = Labels(q, mask, 1)
+    steps = L.flat(offsets)
+    n, nr = L.levels.size, max(shape)
+    starts, lens, ptr = mask_lines(L.lab, L.idx, steps)
+    got = np.zeros((len(offsets), n, nr))
+    glrlm_counts_lines(L.lab, starts, lens, ptr, steps, got)
+    got[empty_angles(lens, ptr, mask, offsets)] = 0.0
+    ref = np.zeros_like(got)
+    glrlm_counts(L.lab, L.idx, steps, mask, offsets, ref)
+    np.testing.assert_array_equal(got, ref)
+    row = {g: k for k, g in enumerate(L.levels)}
+    for a, off in enumerate(offsets):
+        np.testing.assert_array_equal(got[a], _runs_twin(q, mask, off, row, n, nr))
+    # Every ROI voxel is in exactly one run per angle (unless the angle is empty).
+    lengths = np.arange(1, nr + 1)
+    for a in range(len(offsets)):
+        assert got[a].sum() == 0 or (got[a] @ lengths).sum() == mask.sum()
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_glrlm_shared_matches_unshared(seed):
+    """GLRLM matrices via the shared per-line kernel equal the stand-alone kernel's."""
+    from rnpc_radiomics.features import glrlm
+    from rnpc_radiomics.features._texture import share
+
+    q, mask = _smooth_roi(seed, (7, 11, 9), 4, holes=True)
+    settings = {"force2D": seed == 2, "weightingNorm": "manhattan" if seed == 1 else None}
+    want = glrlm.matrix(q, mask, settings=settings, spacing_zyx=(2.0, 0.7, 0.7))
+    q2, mask2 = q.copy(), mask.copy()
+    share(q2, mask2)
+    got = glrlm.matrix(q2, mask2, settings=settings, spacing_zyx=(2.0, 0.7, 0.7))
+    np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("seed", [10, 11, 12])
+def test_glrlm_counts_lines_sparse(seed):
+    """Very sparse masks: angles whose lines hold no two ROI voxels are cleared (pyradiomics'
+    rule) on the per-line path exactly as glrlm_counts clears them."""
+    from rnpc_radiomics.features._kernels.glrlm import (
+        empty_angles,
+        glrlm_counts_lines,
+        mask_lines,
+    )
+
+    q, mask = _random_roi(seed)
+    mask[:] = False
+    mask[0, 0, 0] = True
+    # a second voxel on no line of (0, 0, 0), or on the (1, 1, 0) / (0, 0, 1) line two apart
+    mask[{10: (1, 2, 0), 11: (2, 2, 0), 12: (0, 0, 2)}[seed]] = True
+    offsets = generate_angles([1])
+    L = Labels(q, mask, 1)
+    steps = L.flat(offsets)
+    n, nr = L.levels.size, max(q.shape)
+    starts, lens, ptr = mask_lines(L.lab, L.idx, steps)
+    empty = empty_angles(lens, ptr, mask, offsets)
+    got = np.zeros((len(offsets), n, nr))
+    glrlm_counts_lines(L.lab, starts, lens, ptr, steps, got)
+    got[empty] = 0.0
+    ref = np.zeros_like(got)
+    glrlm_counts(L.lab, L.idx, steps, mask, offsets, ref)
+    np.testing.assert_array_equal(got, ref)
+    row = {g: k for k, g in enumerate(L.levels)}
+    for a, off in enumerate(offsets):
+        np.testing.assert_array_equal(got[a], _runs_twin(q, mask, off, row, n, nr))
+    assert empty.sum() == (13 if seed == 10 else 12)

@@ -7,6 +7,7 @@ importing a family module (for its ``FEATURES`` list) stays cheap.
 
 from __future__ import annotations
 
+import threading
 import weakref
 from collections.abc import Mapping
 
@@ -187,6 +188,7 @@ _SHARED: dict[int, tuple] = {}
 # id(mask) -> (weak reference to mask, {key: value}): work that depends on the mask only, kept
 # across every q shared with that mask (one extraction's image types); lives as long as mask.
 _MASK_SHARED: dict[int, tuple] = {}
+_MASK_LOCK = threading.RLock()
 
 
 def share(q, mask) -> None:
@@ -247,7 +249,11 @@ def shared_mask_value(q, mask, key, make):
         return make()
     store = entry[1]
     if key not in store:
-        store[key] = make()
+        # Image types may be computed concurrently (extraction's threads): the first to come
+        # computes, the others wait for it instead of repeating the work.
+        with _MASK_LOCK:
+            if key not in store:
+                store[key] = make()
     return store[key]
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from rnpc_radiomics.features._kernels import firstorder as _k
 from rnpc_radiomics.features.registry import FeatureSpec
 
 __all__ = ["FEATURES", "compute", "undefined"]
@@ -48,12 +49,23 @@ FEATURES: list[FeatureSpec] = [
 _NAMES = {f.name for f in FEATURES}
 
 
+def _kernel_dtype(a: np.ndarray) -> bool:
+    """Whether the numba kernels take ``a``'s dtype (native bool, integers, float32/64)."""
+    dt = a.dtype
+    return dt.isnative and (dt.kind in "biu" or dt in (np.float32, np.float64))
+
+
 def undefined(image: np.ndarray, mask: np.ndarray) -> list[str]:
     """Features that take a conventional value because their formula is undefined here."""
-    x = np.asarray(image)[np.asarray(mask, dtype=bool)]
-    if x.size and np.all(x == x[0]):
-        return ["Skewness", "Kurtosis"]
-    return []
+    image = np.asarray(image)
+    mask = np.asarray(mask, dtype=bool)
+    if image.shape != mask.shape or not _kernel_dtype(image):
+        x = image[mask]
+        flat = bool(x.size and np.all(x == x[0]))
+    else:
+        # stops at the first ROI value that differs from the first one: cheap unless flat
+        flat = bool(_k.is_flat(image.reshape(-1), mask.reshape(-1)))
+    return ["Skewness", "Kurtosis"] if flat else []
 
 
 def _percentile_sorted(s: np.ndarray, p: float) -> float:
@@ -71,9 +83,29 @@ def _percentile_sorted(s: np.ndarray, p: float) -> float:
     return b - d * (1.0 - t) if t >= 0.5 else a + d * t
 
 
+def _empty_roi(names, out):
+    """An empty ROI, as the NumPy implementation behaves: sums are 0, means are NaN (with numpy's
+    "Mean of empty slice" warning), order statistics raise IndexError."""
+    order = {"Minimum", "Maximum", "Range", "10Percentile", "90Percentile", "Median",
+             "InterquartileRange", "RobustMeanAbsoluteDeviation"}
+    if order.intersection(names):
+        raise IndexError("index 0 is out of bounds for axis 0 with size 0")
+    nan = float(np.mean(np.empty(0))) if set(names) - {"Energy", "TotalEnergy", "Entropy",
+                                                       "RootMeanSquared", "Uniformity"} else 0.0
+    for name in names:
+        out[name] = {"Energy": 0.0, "TotalEnergy": 0.0, "Entropy": -0.0, "RootMeanSquared": 0.0,
+                     "Uniformity": 0.0}.get(name, nan)
+    return out
+
+
 def compute(q: np.ndarray, mask: np.ndarray, *, spacing_zyx, settings: dict, names,
             image: np.ndarray) -> dict[str, float]:
     """Compute first-order features.
+
+    One pass over the ROI gathers the intensities and the grey-level histogram; the intensities
+    are sorted once (in the image's dtype: half the bytes of float64 for a float32 image, and the
+    widening is exact and monotone), and one kernel derives every statistic from the sorted
+    values (see :mod:`rnpc_radiomics.features._kernels.firstorder`).
 
     Parameters
     ----------
@@ -99,104 +131,81 @@ def compute(q: np.ndarray, mask: np.ndarray, *, spacing_zyx, settings: dict, nam
     if unknown:
         raise KeyError(f"unknown firstorder features: {unknown}")
     mask = np.asarray(mask, dtype=bool)
-    raw = np.asarray(image)[mask]
-    x = raw.astype(np.float64)
-    shift = settings.get("voxelArrayShift", 0) or 0
-    n = x.size
+    image = np.asarray(image)
+    q = np.asarray(q)
+    if image.shape != mask.shape or q.shape != mask.shape:
+        raise IndexError(f"image {image.shape}, q {q.shape} and mask {mask.shape} differ in "
+                         "shape")
+    if q.dtype.kind not in "iu" or not q.dtype.isnative:
+        q = q.astype(np.intp, casting="safe")  # what np.bincount accepts
+    if not _kernel_dtype(image):
+        image = image.astype(np.float64)  # e.g. float16: exact, order-preserving widening
+    shift = float(settings.get("voxelArrayShift", 0) or 0)
 
-    cache: dict[str, object] = {}
-
-    def get(key, fn):
-        if key not in cache:
-            cache[key] = fn()
-        return cache[key]
-
-    def sorted_x():
-        # Sorting in the image dtype (float32: half the bytes) then widening gives the same
-        # float64 values: the conversion is exact and monotone.
-        return np.sort(raw).astype(np.float64)
-
-    def pct(p):
-        # numpy's default (linear) percentile read straight off the sorted values, with numpy's
-        # own lerp, so each percentile costs O(1) after one sort instead of a partition.
-        return get(f"p{p}", lambda: _percentile_sorted(get("sorted", sorted_x), p))
-
-    def mean():
-        return get("mean", lambda: float(np.mean(x)))
-
-    def dev():
-        return get("dev", lambda: x - mean())
-
-    def d2():
-        return get("d2", lambda: dev() * dev())
-
-    def moment(k):
-        # Products instead of ** 3 / ** 4: numpy's float pow is ~10x slower than multiplication.
-        if k == 2:
-            return get("m2", lambda: float(np.mean(d2())))
-        if k == 3:
-            return get("m3", lambda: float(np.mean(d2() * dev())))
-        return get("m4", lambda: float(np.mean(d2() * d2())))
-
-    def hist():
-        def h():
-            counts = np.bincount(np.asarray(q)[mask].ravel())
-            counts = counts[counts > 0].astype(np.float64)
-            return counts / counts.sum()
-        return get("hist", h)
-
-    def energy():
-        def e():
-            xs = x + shift if shift else x
-            return float(np.sum(xs * xs))  # not np.dot: BLAS thread start-up costs more
-        return get("energy", e)
-
+    raw = np.empty(int(np.count_nonzero(mask)), image.dtype)
+    img1, q1, mask1 = image.reshape(-1), q.reshape(-1), mask.reshape(-1)
+    counts = np.zeros(256, np.int64)
+    if _k.firstorder_gather(img1, q1, mask1, raw, counts) < 0:  # a level outside 0..255
+        levels = q1[mask1]
+        if levels.min() < 0:
+            raise ValueError("grey levels in the ROI must be non-negative")
+        counts = np.zeros(int(levels.max()) + 1, np.int64)
+        _k.firstorder_gather(img1, q1, mask1, raw, counts)
+    n = raw.size
     out: dict[str, float] = {}
+    if n == 0:
+        return _empty_roi(names, out)
+
+    st = None
+    if set(names) - {"Entropy", "Uniformity"}:
+        raw.sort()  # numpy's sort (SIMD); the kernel reads the sorted values
+        st = np.empty(_k.N_STATS)
+        _k.firstorder_stats(raw, shift, st)
+    p = None
+    if "Entropy" in names or "Uniformity" in names:
+        c = counts[counts > 0].astype(np.float64)
+        p = c / c.sum()
+
     for name in names:
         if name == "Energy":
-            v = energy()
+            v = st[_k.STAT_ENERGY]
         elif name == "TotalEnergy":
-            v = energy() * float(np.prod(spacing_zyx))
+            v = st[_k.STAT_ENERGY] * float(np.prod(spacing_zyx))
         elif name == "Entropy":
-            p = hist()
             v = float(-np.sum(p * np.log2(p + np.spacing(1))))
         elif name == "Minimum":
-            v = float(get("sorted", sorted_x)[0])
+            v = raw[0]
         elif name == "Maximum":
-            v = float(get("sorted", sorted_x)[-1])
+            v = raw[-1]
         elif name == "10Percentile":
-            v = pct(10)
+            v = st[_k.STAT_P10]
         elif name == "90Percentile":
-            v = pct(90)
+            v = st[_k.STAT_P90]
         elif name == "Mean":
-            v = mean()
+            v = st[_k.STAT_MEAN]
         elif name == "Median":
-            v = pct(50)
+            v = st[_k.STAT_P50]
         elif name == "InterquartileRange":
-            v = pct(75) - pct(25)
+            v = st[_k.STAT_P75] - st[_k.STAT_P25]
         elif name == "Range":
-            s = get("sorted", sorted_x)
-            v = float(s[-1] - s[0])
+            v = float(raw[-1]) - float(raw[0])
         elif name == "MeanAbsoluteDeviation":
-            v = float(np.mean(np.abs(dev())))
+            v = st[_k.STAT_MAD]
         elif name == "RobustMeanAbsoluteDeviation":
-            lo, hi = pct(10), pct(90)
-            sub = x[(x >= lo) & (x <= hi)]
-            v = float(np.mean(np.abs(sub - np.mean(sub))))
+            v = st[_k.STAT_RMAD]
         elif name == "RootMeanSquared":
-            v = float(np.sqrt(energy() / n)) if n else 0.0
+            v = float(np.sqrt(st[_k.STAT_ENERGY] / n))
         elif name == "StandardDeviation":
-            v = float(np.sqrt(moment(2)))
+            v = float(np.sqrt(st[_k.STAT_M2]))
         elif name == "Skewness":
-            m2 = moment(2)
-            v = moment(3) / (m2 ** 1.5) if m2 != 0 else 0.0
+            m2 = st[_k.STAT_M2]
+            v = st[_k.STAT_M3] / (m2 ** 1.5) if m2 != 0 else 0.0
         elif name == "Kurtosis":
-            m2 = moment(2)
-            v = moment(4) / (m2 ** 2) if m2 != 0 else 0.0
+            m2 = st[_k.STAT_M2]
+            v = st[_k.STAT_M4] / (m2 ** 2) if m2 != 0 else 0.0
         elif name == "Variance":
-            v = moment(2)
+            v = st[_k.STAT_M2]
         elif name == "Uniformity":
-            p = hist()
             v = float(np.sum(p ** 2))
         out[name] = float(v)
     return out

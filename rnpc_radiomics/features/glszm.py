@@ -7,6 +7,8 @@ zones by grey level and size; grey levels absent from the ROI are dropped. GLSZM
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from ._texture import EPS, generate_angles, setting, shared_labels
@@ -44,7 +46,7 @@ def _matrix(q, mask, settings):
     Only sizes that occur get a column: pyradiomics allocates one per possible size (up to the
     ROI's voxel count) and deletes the empty ones afterwards, which is the same matrix.
     """
-    from ._kernels.glszm import glszm_zones
+    from ._kernels.glszm import glszm_zones_cover
 
     offsets = generate_angles(
         (1,), bool(setting(settings, "force2D")), int(setting(settings, "force2Ddimension"))
@@ -57,13 +59,22 @@ def _matrix(q, mask, settings):
     zs = np.empty(N, dtype=np.int64)
     plane = L.shape[1] * L.shape[2]
     chunk_start = _plane_chunks(L.idx, plane)
-    nz = glszm_zones(L.lab, L.idx, L.flat(offsets), plane, chunk_start, parent, zone_id, zl, zs)
+    order, cover = _cover_sets(offsets.tobytes())
+    nz = glszm_zones_cover(L.lab, L.idx, L.flat(offsets[order]), cover, plane, chunk_start,
+                           parent, zone_id, zl, zs)
     zl, zs = zl[:nz], zs[:nz]
     present = np.bincount(zs) > 0  # a table, not a sort: zones can number 1e5
     sizes = np.flatnonzero(present)
     col = (np.cumsum(present) - 1)[zs]
     P = np.bincount(zl * sizes.size + col, minlength=n * sizes.size).astype(np.float64)
     return P.reshape(n, sizes.size), sizes.astype(np.float64), L.levels
+
+
+@functools.lru_cache(maxsize=16)
+def _cover_sets(offsets_bytes):
+    from ._kernels.glszm import cover_sets
+
+    return cover_sets(np.frombuffer(offsets_bytes, dtype=np.int64).reshape(-1, 3))
 
 
 def _plane_chunks(idx, plane):

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 
+import numba
 import numpy as np
 from numba import njit, prange
 
@@ -144,9 +145,9 @@ def gaussian_coefficients(sigma: float, spacing: float, order: int,
                      D1 * SM / SD, D2 * SM / SD, D3 * SM / SD, D4 * SM / SD], dtype=np.float64)
 
 
-@njit(cache=True)
-def _filter_lines(data, out, s, c, w0, w1):
-    """``FilterDataArray`` on the ``M`` columns of ``data`` (L, M) at once, into ``out``.
+@njit(cache=True, nogil=True)
+def _filter_lines(data, out, s, c, w0, w1, M):
+    """``FilterDataArray`` on the first ``M`` columns of ``data`` (L, >= M) at once, into ``out``.
 
     Lines run down the first axis; the inner loop over columns is independent work, so it
     vectorises instead of waiting on the recursion's latency. ``s`` is (L, M) scratch.
@@ -161,7 +162,7 @@ def _filter_lines(data, out, s, c, w0, w1):
     m1, m2, m3, m4 = c[8], c[9], c[10], c[11]
     bn1, bn2, bn3, bn4 = c[12], c[13], c[14], c[15]
     bm1, bm2, bm3, bm4 = c[16], c[17], c[18], c[19]
-    L, M = data.shape
+    L = data.shape[0]
     for k in range(M):
         v = data[0, k]
         t = v * n0 + v * n1 + v * n2 + v * n3
@@ -216,79 +217,95 @@ _CHUNK = 256
 # image type), in ``dst`` whose origin is image voxel ``(dz, dy, dx)``.
 
 
-@njit(cache=True, parallel=True)
-def _pass_z(src, dst, c, y0, y1, x0, x1, w0, w1, sy, sx, dz, dy, dx):
+@njit(cache=True, nogil=True, parallel=True)
+def _pass_z(src, dst, c, y0, y1, x0, x1, w0, w1, sy, sx, dz, dy, dx, threads):
     """Filter along z (axis 0) the lines at y in [y0, y1), x in [x0, x1)."""
     Z = src.shape[0]
     nx = x1 - x0
     nch = (nx + _CHUNK - 1) // _CHUNK
-    for job in prange((y1 - y0) * nch):
-        y = y0 + job // nch
-        a = x0 + (job % nch) * _CHUNK
-        m = min(_CHUNK, x1 - a)
-        data = np.empty((Z, m), np.float64)
-        out = np.empty((Z, m), np.float64)
-        s = np.empty((Z, m), np.float64)
-        for z in range(Z):
-            for k in range(m):
-                data[z, k] = src[z, y - sy, a + k - sx]
-        _filter_lines(data, out, s, c, w0, w1)
-        for z in range(w0, w1):
-            for k in range(m):
-                dst[z - dz, y - dy, a + k - dx] = np.float32(out[z, k])
+    jobs = (y1 - y0) * nch
+    nt = max(1, min(jobs, threads))
+    for th in prange(nt):
+        # scratch once per thread, not per job; unsigned indices (all >= 0) let the copies
+        # vectorise (no negative-index test)
+        data = np.empty((Z, _CHUNK), np.float64)
+        out = np.empty((Z, _CHUNK), np.float64)
+        s = np.empty((Z, _CHUNK), np.float64)
+        for job in range(th * jobs // nt, (th + 1) * jobs // nt):
+            y = y0 + job // nch
+            a = x0 + (job % nch) * _CHUNK
+            m = min(_CHUNK, x1 - a)
+            for z in range(Z):
+                row = src[z, y - sy]
+                for k in range(m):
+                    data[z, np.uint64(k)] = row[np.uint64(a + k - sx)]
+            _filter_lines(data, out, s, c, w0, w1, m)
+            for z in range(w0, w1):
+                drow = dst[z - dz, y - dy]
+                for k in range(m):
+                    drow[np.uint64(a + k - dx)] = np.float32(out[z, np.uint64(k)])
 
 
-@njit(cache=True, parallel=True)
-def _pass_y(src, dst, c, z0, z1, x0, x1, w0, w1, sz, sx, dz, dy, dx):
+@njit(cache=True, nogil=True, parallel=True)
+def _pass_y(src, dst, c, z0, z1, x0, x1, w0, w1, sz, sx, dz, dy, dx, threads):
     """Filter along y (axis 1) the lines at z in [z0, z1), x in [x0, x1)."""
     Y = src.shape[1]
     nx = x1 - x0
     nch = (nx + _CHUNK - 1) // _CHUNK
-    for job in prange((z1 - z0) * nch):
-        z = z0 + job // nch
-        a = x0 + (job % nch) * _CHUNK
-        m = min(_CHUNK, x1 - a)
-        data = np.empty((Y, m), np.float64)
-        out = np.empty((Y, m), np.float64)
-        s = np.empty((Y, m), np.float64)
-        for y in range(Y):
-            for k in range(m):
-                data[y, k] = src[z - sz, y, a + k - sx]
-        _filter_lines(data, out, s, c, w0, w1)
-        for y in range(w0, w1):
-            for k in range(m):
-                dst[z - dz, y - dy, a + k - dx] = np.float32(out[y, k])
+    jobs = (z1 - z0) * nch
+    nt = max(1, min(jobs, threads))
+    for th in prange(nt):
+        data = np.empty((Y, _CHUNK), np.float64)
+        out = np.empty((Y, _CHUNK), np.float64)
+        s = np.empty((Y, _CHUNK), np.float64)
+        for job in range(th * jobs // nt, (th + 1) * jobs // nt):
+            z = z0 + job // nch
+            a = x0 + (job % nch) * _CHUNK
+            m = min(_CHUNK, x1 - a)
+            for y in range(Y):
+                row = src[z - sz, y]
+                for k in range(m):
+                    data[y, np.uint64(k)] = row[np.uint64(a + k - sx)]
+            _filter_lines(data, out, s, c, w0, w1, m)
+            for y in range(w0, w1):
+                drow = dst[z - dz, y - dy]
+                for k in range(m):
+                    drow[np.uint64(a + k - dx)] = np.float32(out[y, np.uint64(k)])
 
 
-@njit(cache=True, parallel=True)
-def _pass_x(src, dst, c, z0, z1, y0, y1, w0, w1, sz, sy, dz, dy, dx):
+@njit(cache=True, nogil=True, parallel=True)
+def _pass_x(src, dst, c, z0, z1, y0, y1, w0, w1, sz, sy, dz, dy, dx, threads):
     """Filter along x (axis 2) the lines at z in [z0, z1), y in [y0, y1) (transposed in a
     buffer so that lines are columns)."""
     X = src.shape[2]
     ny = y1 - y0
     nch = (ny + _CHUNK - 1) // _CHUNK
-    for job in prange((z1 - z0) * nch):
-        z = z0 + job // nch
-        a = y0 + (job % nch) * _CHUNK
-        m = min(_CHUNK, y1 - a)
-        data = np.empty((X, m), np.float64)
-        out = np.empty((X, m), np.float64)
-        s = np.empty((X, m), np.float64)
-        # transpose in blocks of 8 rows: 8 read (write) streams, 8 contiguous doubles per x
-        for kb in range(0, m, 8):
-            ke = min(kb + 8, m)
-            for x in range(X):
-                for k in range(kb, ke):
-                    data[x, k] = src[z - sz, a + k - sy, x]
-        _filter_lines(data, out, s, c, w0, w1)
-        for kb in range(0, m, 8):
-            ke = min(kb + 8, m)
-            for x in range(w0, w1):
-                for k in range(kb, ke):
-                    dst[z - dz, a + k - dy, x - dx] = np.float32(out[x, k])
+    jobs = (z1 - z0) * nch
+    nt = max(1, min(jobs, threads))
+    for th in prange(nt):
+        data = np.empty((X, _CHUNK), np.float64)
+        out = np.empty((X, _CHUNK), np.float64)
+        s = np.empty((X, _CHUNK), np.float64)
+        for job in range(th * jobs // nt, (th + 1) * jobs // nt):
+            z = z0 + job // nch
+            a = y0 + (job % nch) * _CHUNK
+            m = min(_CHUNK, y1 - a)
+            # transpose in blocks of 8 rows: 8 read (write) streams, 8 contiguous doubles per x
+            for kb in range(0, m, 8):
+                ke = min(kb + 8, m)
+                for x in range(X):
+                    for k in range(kb, ke):
+                        data[x, np.uint64(k)] = src[z - sz, a + k - sy, np.uint64(x)]
+            _filter_lines(data, out, s, c, w0, w1, m)
+            for kb in range(0, m, 8):
+                ke = min(kb + 8, m)
+                for x in range(w0, w1):
+                    for k in range(kb, ke):
+                        dst[z - dz, a + k - dy, np.uint64(x - dx)] = np.float32(
+                            out[x, np.uint64(k)])
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, nogil=True, parallel=True)
 def _accumulate(acc, term, scale):
     """ITK's add functor ``float(a + b * (1.0 / spacing**2))`` (``scale`` given), in place."""
     Z, Y, X = acc.shape
@@ -305,15 +322,16 @@ def _run_pass(axis, src, src_origin, c, lo, hi):
     ``axis``. Returns the float32 result, whose index 0 is image voxel ``lo``."""
     dst = np.empty(tuple(h - a for a, h in zip(lo, hi)), np.float32)
     w0, w1 = lo[axis], hi[axis]
+    nt = numba.get_num_threads()  # this thread's setting: one scratch set per thread
     if axis == 0:
         _pass_z(src, dst, c, lo[1], hi[1], lo[2], hi[2], w0, w1, src_origin[1], src_origin[2],
-                lo[0], lo[1], lo[2])
+                lo[0], lo[1], lo[2], nt)
     elif axis == 1:
         _pass_y(src, dst, c, lo[0], hi[0], lo[2], hi[2], w0, w1, src_origin[0], src_origin[2],
-                lo[0], lo[1], lo[2])
+                lo[0], lo[1], lo[2], nt)
     else:
         _pass_x(src, dst, c, lo[0], hi[0], lo[1], hi[1], w0, w1, src_origin[0], src_origin[1],
-                lo[0], lo[1], lo[2])
+                lo[0], lo[1], lo[2], nt)
     return dst
 
 

@@ -8,14 +8,14 @@ import numpy as np
 from numba import njit, prange
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _pixel(img, r, c):
     if r < 0 or c < 0 or r >= img.shape[0] or c >= img.shape[1]:
         return 0.0
     return img[r, c]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def lbp2d_kernel(img, rp, cp, method, out):
     """scikit-image's ``_local_binary_pattern`` for one float64 2D image.
 
@@ -79,7 +79,7 @@ def lbp2d_kernel(img, rp, cp, method, out):
             out[r, c] = lbp
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _swt_line(x, f, out, interior):
     """PyWavelets' ``downsampling_convolution_periodization`` with step 1 (one SWT level):
     ``out[o] = sum_j f[j] * x[(o + F//2 - j) mod N]``, summed in the dtype of ``x`` in exactly
@@ -158,7 +158,7 @@ def _swt_line(x, f, out, interior):
 _SWT_CHUNK = 256
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _swt_order(N, F):
     """For ``N >= F``: the (filter tap, input sample) pairs of every output in the order
     PyWavelets sums them (taps ascending, except the right wrap-around outputs, which take their
@@ -185,7 +185,7 @@ def _swt_order(N, F):
     return jt, it
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, nogil=True, parallel=True)
 def swt_mid(x, lo, hi, out_a, out_d):
     """One SWT level along axis 1 of ``x`` (B, N, M): approximation (filter ``lo``) into
     ``out_a``, detail (``hi``) into ``out_d``, same shape and dtype.

@@ -6,7 +6,7 @@ import numpy as np
 from numba import njit, prange
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def padded_labels(q, mask, lut, pad, lab, idx):
     """Fill a -1-bordered label image and the flat indices of the ROI voxels; return their count.
 
@@ -35,7 +35,7 @@ def padded_labels(q, mask, lut, pad, lab, idx):
     return n
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def roi_max(q, mask):
     """Largest ``q`` inside the mask (0 for an empty mask)."""
     Z, Y, X = q.shape
@@ -48,7 +48,7 @@ def roi_max(q, mask):
     return best
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def roi_histogram(q, mask, counts):
     """``counts[g] += 1`` for every ROI voxel of grey level ``g``; counts : int64 (>= max + 1,)."""
     Z, Y, X = q.shape
@@ -59,41 +59,120 @@ def roi_histogram(q, mask, counts):
                     counts[q[z, y, x]] += 1
 
 
-@njit(cache=True, parallel=True)
+# Voxels per block of the offset-major neighbourhood loops: three int scratch rows of this
+# length stay in L1 while every offset streams over them.
+_NB_BLOCK = 1024
+
+
+@njit(cache=True, nogil=True)
 def neighbourhood_counts(lab, idx, steps, levels, alpha, gl, ng):
-    """GLDM dependence counts and NGTDM sums from one walk over every voxel's neighbourhood.
+    """GLDM dependence counts and NGTDM sums from one pass over every voxel's neighbourhood.
 
     The fusion of :func:`..gldm.gldm_counts` (into ``gl``) and :func:`..ngtdm.ngtdm_counts`
-    (into ``ng``), which read the same neighbours: same chunks, same order of additions (the
-    neighbour sum, of whole-number grey levels, exact either way), so the results are
-    bit-identical to the two kernels run apart. ``levels`` must hold whole numbers (grey
-    levels), each below 2**53 / 26 in magnitude. ``gl`` (n_chunks, n, Na + 1)
-    and ``ng`` (n_chunks, n, 2), zero on entry, have the same number of chunks.
+    (into ``ng``), which read the same neighbours: same chunks of ROI voxels, same order of
+    additions, so the results are bit-identical to the two kernels run apart. ``levels`` must
+    hold whole numbers (grey levels). ``gl`` (n_chunks, n, Na + 1) and ``ng`` (n_chunks, n, 2),
+    zero on entry, have the same number of chunks.
+
+    Each chunk's voxel range is cut into blocks of consecutive (padded) voxels; for a block,
+    every offset in turn is applied to all its voxels (offset-major: contiguous loads, no
+    gathers, SIMD), counting into per-voxel rows the dependent neighbours, the in-ROI
+    neighbours and the sum of their grey levels (whole numbers: summed exactly as integers and
+    converted once, bit for bit the float sum). The block's ROI voxels are then added to the
+    chunk's counts in raster order.
     """
+    N = idx.shape[0]
+    if N == 0:
+        return
+    Na = steps.shape[0]
+    big = 0.0
+    for g in range(levels.shape[0]):
+        big = max(big, abs(levels[g]))
+    # |level difference| <= alpha for whole numbers is |difference| <= floor(alpha)
+    if alpha < 0:
+        amax = -1
+    elif alpha >= 2.0**40:
+        amax = 2**40
+    else:
+        amax = np.int64(np.floor(alpha))
+    if big * (Na + 1) < 2.0**30 and amax < 2**30:
+        _neighbourhood_blocks(lab, idx, steps, levels, np.int32(amax), gl, ng, np.int32(0))
+    else:
+        _neighbourhood_blocks(lab, idx, steps, levels, np.int64(amax), gl, ng, np.int64(0))
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _neighbourhood_blocks(lab, idx, steps, levels, amax, gl, ng, zero):
+    """:func:`neighbourhood_counts` with integer rows of ``zero``'s type (int32 when the grey
+    levels are small enough that no sum can overflow it, which doubles the SIMD width)."""
     Na = steps.shape[0]
     N = idx.shape[0]
     n_chunks = gl.shape[0]
+    smax = 0
+    for a in range(Na):
+        smax = max(smax, abs(steps[a]))
+    lo = idx[0] - smax
+    hi = idx[N - 1] + 1 + smax
+    # grey level of every voxel that can be a neighbour (0 outside the ROI)
+    lv = np.full(hi - lo, zero)
+    for k in prange(hi - lo):
+        lj = lab[lo + k]
+        if lj >= 0:
+            lv[k] = levels[lj]
     for c in prange(n_chunks):
-        for t in range(c * N // n_chunks, (c + 1) * N // n_chunks):
-            i = idx[t]
-            g = lab[i]
-            gv = levels[g]
-            k = 0
-            # Grey levels are whole numbers, so their float64 sum is exact in any order: summed
-            # as integers (a 1-cycle add chain instead of a 4-cycle float one) and converted
-            # once, it is bit for bit the float sum ngtdm_counts accumulates.
-            total = 0
-            count = 0
+        t0 = c * N // n_chunks
+        t1 = (c + 1) * N // n_chunks
+        if t0 == t1:
+            continue
+        dep = np.empty(_NB_BLOCK, np.int32)
+        cnt = np.empty(_NB_BLOCK, np.int32)
+        tot = np.full(_NB_BLOCK, zero)
+        t = t0
+        while t < t1:
+            b0 = idx[t]
+            b1 = min(b0 + _NB_BLOCK, idx[t1 - 1] + 1)
+            m = b1 - b0
+            for k in range(m):
+                dep[k] = 0
+                cnt[k] = 0
+                tot[k] = zero
             for a in range(Na):
-                # branch-free: about 1 in 8 neighbours has the same level, so a branch on it
-                # mispredicts; outside the ROI (lj = -1) the terms add exactly 0
-                lj = lab[i + steps[a]]
-                inside = lj >= 0
-                lv = levels[max(lj, 0)]
-                total += np.int64(lv) * inside
-                count += inside
-                k += inside & (abs(lv - gv) <= alpha)
-            gl[c, g, k] += 1.0
-            ng[c, g, 0] += 1.0
-            if count > 0:
-                ng[c, g, 1] += abs(gv - np.float64(total) / count)
+                # unsigned indices (all >= 0 here) spare numba's negative-index wraparound
+                # test, which would keep this loop from vectorising
+                s = steps[a]
+                o = b0 - lo
+                for k in range(m):
+                    kk = np.uint64(k)
+                    vj = lv[np.uint64(o + k + s)]
+                    vi = lv[np.uint64(o + k)]
+                    ins = np.int32(lab[np.uint64(b0 + k + s)] >= 0)
+                    cnt[kk] = cnt[kk] + ins
+                    dep[kk] = dep[kk] + (ins & np.int32(abs(vj - vi) <= amax))
+                    tot[kk] = tot[kk] + vj
+            while t < t1 and idx[t] < b1:
+                i = idx[t]
+                k = i - b0
+                g = lab[i]
+                gl[c, g, dep[k]] += 1.0
+                ng[c, g, 0] += 1.0
+                if cnt[k] > 0:
+                    ng[c, g, 1] += abs(levels[g] - np.float64(tot[k]) / cnt[k])
+                t += 1
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _touch_threads(out):
+    for i in prange(out.shape[0]):
+        out[i] = i
+
+
+def threading_layer() -> str:
+    """The numba threading layer in use ('omp', 'tbb' or 'workqueue'), starting it if needed
+    (numba picks it on the first parallel kernel call)."""
+    import numba
+
+    try:
+        return numba.threading_layer()
+    except ValueError:  # no parallel kernel has run yet
+        _touch_threads(np.empty(2, np.int64))
+        return numba.threading_layer()

@@ -6,30 +6,37 @@ import numpy as np
 from numba import njit, prange
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, nogil=True, parallel=True)
 def glcm_counts(lab, idx, steps, out):
     """Count co-occurrences per offset; one thread per offset (no write races).
 
     ``out[a, lab[i], lab[i + steps[a]]] += 1`` for every ROI voxel ``i`` whose neighbour is in the
     ROI too. Asymmetric, like pyradiomics' C matrix.
 
+    Counted branch-free as int32 into a table with a spare first column that takes the
+    neighbours outside the ROI (label -1), with unsigned indices (no negative-index test), then
+    copied out: whole numbers, so the same values as float additions.
+
     lab : int32 (V,) padded label image (-1 outside the ROI); idx : int64 (N,) ROI voxels;
     steps : int64 (Na,) flat offsets; out : float64 (Na, n, n), zero on entry.
     """
     Na = steps.shape[0]
     N = idx.shape[0]
+    n = out.shape[1]
     for a in prange(Na):
         o = steps[a]
+        h = np.zeros((n, n + 1), np.int32)
         for t in range(N):
-            i = idx[t]
-            lj = lab[i + o]
-            if lj >= 0:
-                out[a, lab[i], lj] += 1.0
+            i = idx[np.uint64(t)]
+            h[np.uint64(lab[np.uint64(i)]), np.uint64(lab[np.uint64(i + o)] + 1)] += 1
+        for r in range(n):
+            for c in range(n):
+                out[a, r, c] += h[r, c + 1]
 
 
 # Serial: well under a millisecond of work; a parallel launch can wait milliseconds for a
 # worker thread when the machine is busy.
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def glcm_angle_stats(p, levels, eps, px, py, psum, pdiff, stats):
     """Per-angle marginals and full-matrix sums of normalised GLCMs, as pyradiomics forms them.
 
@@ -114,7 +121,7 @@ def glcm_angle_stats(p, levels, eps, px, py, psum, pdiff, stats):
 
 # Serial: well under a millisecond of work; a parallel launch can wait milliseconds for a
 # worker thread when the machine is busy.
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def glcm_mcc_second_eigenvalue(p, px, py, eps, out):
     """Second largest eigenvalue of pyradiomics' MCC matrix Q, per angle.
 
@@ -143,7 +150,7 @@ def glcm_mcc_second_eigenvalue(p, px, py, eps, out):
         out[ang] = _tridiagonal_eigenvalue(d, e, n - 2)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _gram_sparse(b):
     """``B B^T`` summing only products of non-zero entries (GLCMs are mostly zero)."""
     n = b.shape[0]
@@ -167,7 +174,7 @@ def _gram_sparse(b):
     return a
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _tridiagonalise(a, d, e):
     """Householder reduction of the symmetric ``a`` (destroyed) to tridiagonal form.
 
@@ -216,7 +223,7 @@ def _tridiagonalise(a, d, e):
         d[i] = a[i, i]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _tridiagonal_eigenvalue(d, e, k):
     """The k-th smallest (0-based) eigenvalue of the symmetric tridiagonal (d, e[1:]) by
     bisection on Sturm counts, to round-off accuracy (Kahan's method, as LAPACK's dstebz)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from numba import njit, prange
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, nogil=True, parallel=True)
 def gldm_counts(lab, idx, steps, levels, alpha, out):
     """Count, per grey level, ROI voxels by their number of dependent neighbours.
 

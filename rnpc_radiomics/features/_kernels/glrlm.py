@@ -6,13 +6,14 @@ import numpy as np
 from numba import njit, prange
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, nogil=True, parallel=True)
 def glrlm_counts(lab, idx, steps, mask, offsets, out):
     """Count maximal runs of equal grey level inside the ROI, per offset; one thread per offset.
 
-    A run starts at an ROI voxel ``i`` whose predecessor ``i - steps[a]`` has another label (the
-    -1 border and non-ROI voxels included) and extends while the successor has the same label.
-    ``out[a, g, L - 1] += 1`` for a run of label ``g`` and length ``L``.
+    A run is a maximal chain of ROI voxels ``i, i + steps[a], ...`` of one label (the -1 border
+    and non-ROI voxels end it). ``out[a, g, L - 1] += 1`` for a run of label ``g`` and length
+    ``L``. Each ROI line along the offset (its first voxel's predecessor lies outside the ROI)
+    is walked once, as :func:`glrlm_counts_lines` walks the lines of :func:`mask_lines`.
 
     As in pyradiomics' C code, an offset counts no runs at all unless some line along it holds
     at least two ROI voxels (adjacent or not); otherwise every run would have length 1.
@@ -24,27 +25,47 @@ def glrlm_counts(lab, idx, steps, mask, offsets, out):
     """
     Na = steps.shape[0]
     N = idx.shape[0]
+    n = out.shape[1]
+    Nr = out.shape[2]
     for a in prange(Na):
-        o = steps[a]
-        longest = 0
+        cnt = np.zeros(n * Nr, np.int32)  # (n, Nr) run counts of this offset, flattened
+        o = np.uint64(steps[a])  # a negative step wraps around modulo 2**64, as intended
+        nr = np.uint64(Nr)
+        zero = np.uint64(0)
+        one = np.uint64(1)
+        longest = 0  # the longest ROI line
         for t in range(N):
             i = idx[t]
-            g = lab[i]
-            if lab[i - o] == g:
-                continue  # not the first voxel of its run
-            n = 1
-            j = i + o
-            while lab[j] == g:
-                n += 1
+            if lab[i - steps[a]] >= 0:
+                continue  # not the first voxel of its line
+            j = np.uint64(i)
+            prev = lab[j]
+            base = np.uint64(prev) * nr
+            r = zero
+            m = 1
+            j += o
+            g = lab[j]
+            while g >= 0:  # branch-free run bookkeeping, as in glrlm_counts_lines
+                e = g != prev
+                cnt[base + r] += e
+                r = zero if e else r + one
+                prev = g
+                base = np.uint64(g) * nr
+                m += 1
                 j += o
-            out[a, g, n - 1] += 1.0
-            if n > longest:
-                longest = n
+                g = lab[j]
+            cnt[base + r] += 1
+            longest = max(longest, m)
         if longest == 1 and not _shares_line(mask, offsets[a, 0], offsets[a, 1], offsets[a, 2]):
-            out[a, :, :] = 0.0
+            continue  # no run counted along this offset
+        k = 0
+        for g in range(n):
+            for r2 in range(Nr):
+                out[a, g, r2] += cnt[k]
+                k += 1
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _shares_line(mask, dz, dy, dx):
     """True when two mask voxels lie on one line along (dz, dy, dx). Only reached when every
     run has length 1, i.e. for very sparse masks, so the plain walk is cheap enough."""
@@ -66,13 +87,13 @@ def _shares_line(mask, dz, dy, dx):
     return False
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True, parallel=True)
 def mask_lines(lab, idx, steps):
     """The ROI's lines along each offset: maximal chains of ROI voxels ``i, i + o, ...``.
 
     Depends on the mask only (``lab >= 0`` inside the ROI), so an extraction computes it once
     for all its image types. A line starts at an ROI voxel whose predecessor ``i - o`` is
-    outside the ROI (or the -1 border).
+    outside the ROI (or the -1 border). One thread per offset.
 
     lab : int32 (V,) padded label image (pad >= 1); idx : int64 (N,) ROI voxels, raster order;
     steps : int64 (Na,) flat offsets.
@@ -86,34 +107,38 @@ def mask_lines(lab, idx, steps):
     """
     Na = steps.shape[0]
     N = idx.shape[0]
-    ptr = np.zeros(Na + 1, np.int64)
-    for a in range(Na):
+    counts = np.zeros(Na, np.int64)
+    for a in prange(Na):
         o = steps[a]
         c = 0
         for t in range(N):
             c += lab[idx[t] - o] < 0
-        ptr[a + 1] = ptr[a] + c
+        counts[a] = c
+    ptr = np.zeros(Na + 1, np.int64)
+    for a in range(Na):
+        ptr[a + 1] = ptr[a] + counts[a]
     starts = np.empty(ptr[Na], np.int64)
     lens = np.empty(ptr[Na], np.int64)
-    for a in range(Na):
+    for a in prange(Na):
         o = steps[a]
         k = ptr[a]
         for t in range(N):
             i = idx[t]
-            if lab[i - o] >= 0:
-                continue
+            if lab[i - o] < 0:
+                starts[k] = i
+                k += 1
+        ou = np.uint64(o)  # unsigned: no negative-index wraparound code in the walk
+        for s in range(ptr[a], ptr[a + 1]):
+            j = np.uint64(starts[s]) + ou
             n = 1
-            j = i + o
             while lab[j] >= 0:
                 n += 1
-                j += o
-            starts[k] = i
-            lens[k] = n
-            k += 1
+                j += ou
+            lens[s] = n
     return starts, lens, ptr
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, nogil=True, parallel=True)
 def glrlm_counts_lines(lab, starts, lens, ptr, steps, out):
     """:func:`glrlm_counts` on the ROI lines of :func:`mask_lines` (one thread per offset).
 
@@ -123,26 +148,43 @@ def glrlm_counts_lines(lab, starts, lens, ptr, steps, out):
     are not cleared here: the caller zeroes those the mask says hold no two ROI voxels on one
     line (:func:`empty_angles`).
 
+    Branch-free inner loop: every step adds ``label changed`` (0 or 1) to the int32 count of
+    the run so far, so no branch depends on the data (run ends are unpredictable in real
+    images), and unsigned indices spare numba's negative-index wraparound code.
+
     lab : int32 (V,) padded label image; starts, lens, ptr : :func:`mask_lines` of the same
-    mask, pad and ``steps``; out : float64 (Na, n, Nr) zero on entry.
+    mask, pad and ``steps``; out : float64 (Na, n, Nr) zero on entry, Nr >= the longest line.
     """
     Na = steps.shape[0]
+    n = out.shape[1]
     for a in prange(Na):
-        o = steps[a]
+        w = 0  # the longest line: no run of this offset is longer
         for s in range(ptr[a], ptr[a + 1]):
-            j = starts[s]
+            w = max(w, lens[s])
+        cnt = np.zeros(n * w, np.int32)  # (n, w) run counts of this offset, flattened
+        o = np.uint64(steps[a])  # a negative step wraps around modulo 2**64, as intended
+        nr = np.uint64(w)
+        zero = np.uint64(0)
+        one = np.uint64(1)
+        for s in range(ptr[a], ptr[a + 1]):
+            j = np.uint64(starts[s])
             prev = lab[j]
-            n = 1
+            base = np.uint64(prev) * nr  # row of the current run's label
+            r = zero  # current run length - 1
             for _ in range(lens[s] - 1):
                 j += o
                 g = lab[j]
-                if g == prev:
-                    n += 1
-                else:
-                    out[a, prev, n - 1] += 1.0
-                    prev = g
-                    n = 1
-            out[a, prev, n - 1] += 1.0
+                e = g != prev
+                cnt[base + r] += e  # the run ends here when the label changes
+                r = zero if e else r + one
+                prev = g
+                base = np.uint64(g) * nr
+            cnt[base + r] += 1  # the line's last run
+        k = 0
+        for g in range(n):
+            for r2 in range(w):
+                out[a, g, r2] += cnt[k]
+                k += 1
 
 
 def empty_angles(lens, ptr, mask, offsets):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from numba import njit, prange
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, nogil=True, parallel=True)
 def ngtdm_counts(lab, idx, steps, levels, out):
     """Per grey level, count ROI voxels and sum |g - mean grey level of the neighbourhood|.
 
