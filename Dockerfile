@@ -7,6 +7,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     NUMBA_CACHE_DIR=/tmp/numba-cache
 
+# libgomp1: numba's OpenMP threading layer, which may be entered from several threads at once,
+# so extraction computes image types concurrently (without it numba falls back to its
+# 'workqueue' layer and image types run one after another).
+RUN apt-get update && apt-get install -y --no-install-recommends libgomp1 \
+    && rm -rf /var/lib/apt/lists/*
+
 WORKDIR /opt/rnpc
 COPY pyproject.toml README.md ./
 COPY rnpc_radiomics ./rnpc_radiomics

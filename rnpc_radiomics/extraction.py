@@ -10,7 +10,9 @@ that the same parameter file gives the same numbers:
 4. resegment (``resegmentRange``), re-check, and take the new bounding box;
 5. shape (and shape2D under ``force2D``) on the mask cropped to that box;
 6. per image type: crop to the box, discretise once, and compute every enabled class from the
-   one discretised array (each texture matrix is built once inside its family).
+   one discretised array (each texture matrix is built once inside its family). With two or
+   more image types these run concurrently, one image type per thread (see
+   :func:`_map_image_types`); the output order is pyradiomics' either way.
 
 Keys are ``<imageType>_<class>_<feature>`` (``original_glcm_Contrast``) plus ``diagnostics_*``
 entries, in pyradiomics' order.
