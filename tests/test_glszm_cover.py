@@ -40,12 +40,11 @@ def test_cover_equals_plain_and_scipy(seed, force2D_dim, chunked):
     ours = _zones(glszm_zones_cover, L, L.flat(offsets[order]), cover, chunked=chunked)
     plain = _zones(glszm_zones, L, L.flat(offsets), chunked=chunked)
     assert ours == plain
-    structure = np.ones((3, 3, 3), dtype=bool)
-    if force2D_dim is not None:
-        structure[:] = False
-        sl = [slice(None)] * 3
-        sl[force2D_dim] = 1
-        structure[tuple(sl)] = True
+    if force2D_dim is None:
+        structure = ndimage.generate_binary_structure(3, 3)
+    else:  # 8-connectivity within the planes normal to force2D_dim only
+        structure = np.zeros((3, 3, 3), dtype=bool)
+        np.moveaxis(structure, force2D_dim, 0)[1] = ndimage.generate_binary_structure(2, 2)
     twin = []
     for g in np.unique(q[mask]):
         labels, _ = ndimage.label(mask & (q == g), structure=structure)

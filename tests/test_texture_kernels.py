@@ -281,6 +281,32 @@ def _smooth_roi(seed, shape, n_levels, holes):
     return q.astype(np.int32), mask
 
 
+def _lines_path_checked(q, mask, offsets):
+    """GLRLM counts of the per-line (shared-work) path, checked against glrlm_counts and the
+    line-walking twin; returns them and the angles cleared as empty."""
+    from rnpc_radiomics.features._kernels.glrlm import (
+        empty_angles,
+        glrlm_counts_lines,
+        mask_lines,
+    )
+
+    L = Labels(q, mask, 1)
+    steps = L.flat(offsets)
+    n, nr = L.levels.size, max(q.shape)
+    starts, lens, ptr = mask_lines(L.lab, L.idx, steps)
+    empty = empty_angles(lens, ptr, mask, offsets)
+    got = np.zeros((len(offsets), n, nr))
+    glrlm_counts_lines(L.lab, starts, lens, ptr, steps, got)
+    got[empty] = 0.0
+    ref = np.zeros_like(got)
+    glrlm_counts(L.lab, L.idx, steps, mask, offsets, ref)
+    np.testing.assert_array_equal(got, ref)
+    row = {g: k for k, g in enumerate(L.levels)}
+    for a, off in enumerate(offsets):
+        np.testing.assert_array_equal(got[a], _runs_twin(q, mask, off, row, n, nr))
+    return got, empty
+
+
 @pytest.mark.parametrize(
     "seed,shape,n_levels,force2D_dim,holes,bidirectional",
     [
@@ -296,28 +322,11 @@ def _smooth_roi(seed, shape, n_levels, holes):
 )
 def test_glrlm_counts_lines(seed, shape, n_levels, force2D_dim, holes, bidirectional):
     """The per-line kernel (shared-work path) against the line-walking twin and glrlm_counts."""
-    from rnpc_radiomics.features._kernels.glrlm import (
-        empty_angles,
-        glrlm_counts_lines,
-        mask_lines,
-    )
-
     q, mask = _smooth_roi(seed, shape, n_levels, holes)
     offsets = generate_angles([1], force2D_dim is not None, force2D_dim or 0, bidirectional,
                               shape=shape)
-    L = Labels(q, mask, 1)
-    steps = L.flat(offsets)
-    n, nr = L.levels.size, max(shape)
-    starts, lens, ptr = mask_lines(L.lab, L.idx, steps)
-    got = np.zeros((len(offsets), n, nr))
-    glrlm_counts_lines(L.lab, starts, lens, ptr, steps, got)
-    got[empty_angles(lens, ptr, mask, offsets)] = 0.0
-    ref = np.zeros_like(got)
-    glrlm_counts(L.lab, L.idx, steps, mask, offsets, ref)
-    np.testing.assert_array_equal(got, ref)
-    row = {g: k for k, g in enumerate(L.levels)}
-    for a, off in enumerate(offsets):
-        np.testing.assert_array_equal(got[a], _runs_twin(q, mask, off, row, n, nr))
+    got, _ = _lines_path_checked(q, mask, offsets)
+    nr = got.shape[2]
     # Every ROI voxel is in exactly one run per angle (unless the angle is empty).
     lengths = np.arange(1, nr + 1)
     for a in range(len(offsets)):
@@ -343,30 +352,10 @@ def test_glrlm_shared_matches_unshared(seed):
 def test_glrlm_counts_lines_sparse(seed):
     """Very sparse masks: angles whose lines hold no two ROI voxels are cleared (pyradiomics'
     rule) on the per-line path exactly as glrlm_counts clears them."""
-    from rnpc_radiomics.features._kernels.glrlm import (
-        empty_angles,
-        glrlm_counts_lines,
-        mask_lines,
-    )
-
     q, mask = _random_roi(seed)
     mask[:] = False
     mask[0, 0, 0] = True
     # a second voxel on no line of (0, 0, 0), or on the (1, 1, 0) / (0, 0, 1) line two apart
     mask[{10: (1, 2, 0), 11: (2, 2, 0), 12: (0, 0, 2)}[seed]] = True
-    offsets = generate_angles([1])
-    L = Labels(q, mask, 1)
-    steps = L.flat(offsets)
-    n, nr = L.levels.size, max(q.shape)
-    starts, lens, ptr = mask_lines(L.lab, L.idx, steps)
-    empty = empty_angles(lens, ptr, mask, offsets)
-    got = np.zeros((len(offsets), n, nr))
-    glrlm_counts_lines(L.lab, starts, lens, ptr, steps, got)
-    got[empty] = 0.0
-    ref = np.zeros_like(got)
-    glrlm_counts(L.lab, L.idx, steps, mask, offsets, ref)
-    np.testing.assert_array_equal(got, ref)
-    row = {g: k for k, g in enumerate(L.levels)}
-    for a, off in enumerate(offsets):
-        np.testing.assert_array_equal(got[a], _runs_twin(q, mask, off, row, n, nr))
+    _, empty = _lines_path_checked(q, mask, generate_angles([1]))
     assert empty.sum() == (13 if seed == 10 else 12)

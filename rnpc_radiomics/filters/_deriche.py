@@ -218,59 +218,33 @@ _CHUNK = 256
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def _pass_z(src, dst, c, y0, y1, x0, x1, w0, w1, sy, sx, dz, dy, dx, threads):
-    """Filter along z (axis 0) the lines at y in [y0, y1), x in [x0, x1)."""
-    Z = src.shape[0]
+def _pass_zy(src, dst, c, axis, p0, p1, x0, x1, w0, w1, sp, sx, dz, dy, dx, threads):
+    """Filter along ``axis`` (0: z, 1: y) the lines at x in [x0, x1) and, on the other of z
+    and y, at p in [p0, p1) (whose ``src`` origin is ``sp``)."""
+    L = src.shape[axis]
     nx = x1 - x0
     nch = (nx + _CHUNK - 1) // _CHUNK
-    jobs = (y1 - y0) * nch
+    jobs = (p1 - p0) * nch
     nt = max(1, min(jobs, threads))
     for th in prange(nt):
         # scratch once per thread, not per job; unsigned indices (all >= 0) let the copies
         # vectorise (no negative-index test)
-        data = np.empty((Z, _CHUNK), np.float64)
-        out = np.empty((Z, _CHUNK), np.float64)
-        s = np.empty((Z, _CHUNK), np.float64)
+        data = np.empty((L, _CHUNK), np.float64)
+        out = np.empty((L, _CHUNK), np.float64)
+        s = np.empty((L, _CHUNK), np.float64)
         for job in range(th * jobs // nt, (th + 1) * jobs // nt):
-            y = y0 + job // nch
+            p = p0 + job // nch
             a = x0 + (job % nch) * _CHUNK
             m = min(_CHUNK, x1 - a)
-            for z in range(Z):
-                row = src[z, y - sy]
+            for i in range(L):
+                row = src[i, p - sp] if axis == 0 else src[p - sp, i]
                 for k in range(m):
-                    data[z, np.uint64(k)] = row[np.uint64(a + k - sx)]
+                    data[i, np.uint64(k)] = row[np.uint64(a + k - sx)]
             _filter_lines(data, out, s, c, w0, w1, m)
-            for z in range(w0, w1):
-                drow = dst[z - dz, y - dy]
+            for i in range(w0, w1):
+                drow = dst[i - dz, p - dy] if axis == 0 else dst[p - dz, i - dy]
                 for k in range(m):
-                    drow[np.uint64(a + k - dx)] = np.float32(out[z, np.uint64(k)])
-
-
-@njit(cache=True, nogil=True, parallel=True)
-def _pass_y(src, dst, c, z0, z1, x0, x1, w0, w1, sz, sx, dz, dy, dx, threads):
-    """Filter along y (axis 1) the lines at z in [z0, z1), x in [x0, x1)."""
-    Y = src.shape[1]
-    nx = x1 - x0
-    nch = (nx + _CHUNK - 1) // _CHUNK
-    jobs = (z1 - z0) * nch
-    nt = max(1, min(jobs, threads))
-    for th in prange(nt):
-        data = np.empty((Y, _CHUNK), np.float64)
-        out = np.empty((Y, _CHUNK), np.float64)
-        s = np.empty((Y, _CHUNK), np.float64)
-        for job in range(th * jobs // nt, (th + 1) * jobs // nt):
-            z = z0 + job // nch
-            a = x0 + (job % nch) * _CHUNK
-            m = min(_CHUNK, x1 - a)
-            for y in range(Y):
-                row = src[z - sz, y]
-                for k in range(m):
-                    data[y, np.uint64(k)] = row[np.uint64(a + k - sx)]
-            _filter_lines(data, out, s, c, w0, w1, m)
-            for y in range(w0, w1):
-                drow = dst[z - dz, y - dy]
-                for k in range(m):
-                    drow[np.uint64(a + k - dx)] = np.float32(out[y, np.uint64(k)])
+                    drow[np.uint64(a + k - dx)] = np.float32(out[i, np.uint64(k)])
 
 
 @njit(cache=True, nogil=True, parallel=True)
@@ -323,12 +297,10 @@ def _run_pass(axis, src, src_origin, c, lo, hi):
     dst = np.empty(tuple(h - a for a, h in zip(lo, hi)), np.float32)
     w0, w1 = lo[axis], hi[axis]
     nt = numba.get_num_threads()  # this thread's setting: one scratch set per thread
-    if axis == 0:
-        _pass_z(src, dst, c, lo[1], hi[1], lo[2], hi[2], w0, w1, src_origin[1], src_origin[2],
-                lo[0], lo[1], lo[2], nt)
-    elif axis == 1:
-        _pass_y(src, dst, c, lo[0], hi[0], lo[2], hi[2], w0, w1, src_origin[0], src_origin[2],
-                lo[0], lo[1], lo[2], nt)
+    if axis in (0, 1):
+        other = 1 - axis
+        _pass_zy(src, dst, c, axis, lo[other], hi[other], lo[2], hi[2], w0, w1,
+                 src_origin[other], src_origin[2], lo[0], lo[1], lo[2], nt)
     else:
         _pass_x(src, dst, c, lo[0], hi[0], lo[1], hi[1], w0, w1, src_origin[0], src_origin[1],
                 lo[0], lo[1], lo[2], nt)

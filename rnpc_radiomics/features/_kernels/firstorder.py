@@ -64,27 +64,15 @@ def _percentile(s, p):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _first_not_below(s, v):
-    """Smallest i with not s[i] < v (len(s) when none); s ascending, NaNs last (not below)."""
+def _bisect(s, v, right):
+    """Smallest i with not s[i] < v (``right`` False) or not s[i] <= v (``right`` True);
+    len(s) when none. ``s`` ascending, NaNs last (neither below nor equal to v)."""
     lo = 0
     hi = s.shape[0]
     while lo < hi:
         mid = (lo + hi) // 2
-        if not np.float64(s[mid]) < v:
-            hi = mid
-        else:
-            lo = mid + 1
-    return lo
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _first_above(s, v):
-    """Smallest i with not s[i] <= v (len(s) when none); s ascending, NaNs last (above)."""
-    lo = 0
-    hi = s.shape[0]
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if not np.float64(s[mid]) <= v:
+        x = np.float64(s[mid])
+        if not (x <= v if right else x < v):
             hi = mid
         else:
             lo = mid + 1
@@ -164,8 +152,8 @@ def firstorder_stats(s, shift, out):
     n = s.shape[0]
     p10 = _percentile(s, 10.0)
     p90 = _percentile(s, 90.0)
-    i0 = _first_not_below(s, p10)
-    i1 = max(_first_above(s, p90), i0)
+    i0 = _bisect(s, p10, False)
+    i1 = max(_bisect(s, p90, True), i0)
     # runs [0, i0), [i0, i1), [i1, n); one call site per callee: compiled once, not per literal
     bounds = np.empty(4, np.int64)
     bounds[0] = 0
