@@ -1,4 +1,5 @@
-"""GLSZM zone labelling with the covering relation (skipped neighbour tests) equals plain labelling."""
+"""GLSZM zone labelling: with the covering relation (skipped neighbour tests) and without, equal
+to each other and to scipy.ndimage.label, with and without chunk seams, in 3D and force2D."""
 
 import numpy as np
 import pytest

@@ -19,7 +19,6 @@ from rnpc_radiomics.features._kernels.glcm import (
 )
 from rnpc_radiomics.features._kernels.gldm import gldm_counts
 from rnpc_radiomics.features._kernels.glrlm import glrlm_counts
-from rnpc_radiomics.features._kernels.glszm import glszm_zones
 from rnpc_radiomics.features._kernels.ngtdm import ngtdm_counts
 from rnpc_radiomics.features._texture import EPS, Labels, generate_angles
 
@@ -189,36 +188,6 @@ def test_glrlm_counts(seed):
     row = {g: k for k, g in enumerate(L.levels)}
     for a, off in enumerate(offsets):
         np.testing.assert_array_equal(out[a], _runs_twin(q, mask, off, row, n, nr))
-
-
-@pytest.mark.parametrize("seed", SEEDS)
-@pytest.mark.parametrize("force2D_dim", [None, 0, 2])
-def test_glszm_zones(seed, force2D_dim):
-    q, mask = _random_roi(seed, n_levels=3)
-    offsets = generate_angles([1], force2D_dim is not None, force2D_dim or 0)
-    L = Labels(q, mask, 1)
-    N = L.idx.size
-    parent = np.empty(L.lab.size, dtype=np.int64)
-    zone_id = np.empty(L.lab.size, dtype=np.int64)
-    zl, zs = np.empty(N, dtype=np.int64), np.empty(N, dtype=np.int64)
-    plane = L.shape[1] * L.shape[2]
-    # Chunks of whole planes, as many as planes allow: exercises the seam joining.
-    z = L.idx // plane
-    chunk_start = np.searchsorted(L.idx, np.arange(z[0], z[-1] + 2) * plane).astype(np.int64)
-    nz = glszm_zones(L.lab, L.idx, L.flat(offsets), plane, chunk_start, parent, zone_id, zl,
-                     zs)
-    ours = sorted(zip(L.levels[zl[:nz]].tolist(), zs[:nz].tolist()))
-    structure = np.ones((3, 3, 3), dtype=bool)
-    if force2D_dim is not None:  # connectivity only within the plane
-        structure[:] = False
-        sl = [slice(None)] * 3
-        sl[force2D_dim] = 1
-        structure[tuple(sl)] = True
-    twin = []
-    for g in np.unique(q[mask]):
-        labels, k = ndimage.label(mask & (q == g), structure=structure)
-        twin += [(int(g), int(s)) for s in np.bincount(labels.ravel())[1:]]
-    assert ours == sorted(twin)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
