@@ -29,7 +29,7 @@ demo: setup
 # Speed side by side with pyradiomics in one process per benchmark (ratios; not tests).
 bench: setup
 	$(PY) benchmarks/bench_extract.py
-	$(PY) benchmarks/bench_extract_filters.py --repeat 3
+	$(PY) benchmarks/bench_extract.py --filters --repeat 3
 	$(PY) benchmarks/bench_maps.py
 
 lint: setup
