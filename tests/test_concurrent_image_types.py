@@ -30,9 +30,13 @@ def _features(d):
 
 
 def test_concurrent_equals_sequential(monkeypatch):
+    import numba
+
     im, mk = _case()
+    before = numba.get_num_threads()
     monkeypatch.setattr(extraction, "_concurrent_workers", lambda: 2)
     conc = extract(im, mk, PARAMS)
+    assert numba.get_num_threads() == before  # the workers' one-thread setting stays theirs
     monkeypatch.setattr(extraction, "_concurrent_workers", lambda: 1)
     seq = extract(im, mk, PARAMS)
     assert list(conc) == list(seq)  # same keys in the same (pyradiomics') order
@@ -114,3 +118,17 @@ def test_threading_layer_is_known():
     from rnpc_radiomics.features._kernels._texture import threading_layer
 
     assert threading_layer() in ("omp", "tbb", "workqueue")
+
+
+def test_extractions_from_several_threads_at_once():
+    """Callers' own threads (a threaded batch runner) each running a filtered extraction."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    cases = [_case(seed) for seed in (1, 2, 3)]
+    want = [_features(extract(im, mk, PARAMS)) for im, mk in cases]
+    with ThreadPoolExecutor(3) as pool:
+        got = list(pool.map(lambda c: _features(extract(*c, PARAMS)), cases))
+    for w, g in zip(want, got):
+        assert list(w) == list(g)
+        for k in w:
+            np.testing.assert_allclose(g[k], w[k], rtol=1e-12, atol=0, err_msg=k)
