@@ -75,21 +75,6 @@ def undefined(image: np.ndarray, mask: np.ndarray) -> list[str]:
     return ["Skewness", "Kurtosis"] if flat else []
 
 
-def _percentile_sorted(s: np.ndarray, p: float) -> float:
-    """``numpy.percentile(s, p)`` (method 'linear') of an ascending array ``s``."""
-    n = s.size
-    if n == 1:
-        return float(s[0])
-    pos = p / 100.0 * (n - 1)
-    lo = int(np.floor(pos))
-    hi = min(lo + 1, n - 1)
-    t = pos - lo
-    a, b = float(s[lo]), float(s[hi])
-    d = b - a
-    # numpy's _lerp: a + d*t, but b - d*(1-t) for t >= 0.5 (monotone and exact at t = 1)
-    return b - d * (1.0 - t) if t >= 0.5 else a + d * t
-
-
 def _empty_roi(names, out):
     """An empty ROI, as the NumPy implementation behaves: sums are 0, means are NaN (with numpy's
     "Mean of empty slice" warning), order statistics raise IndexError."""
