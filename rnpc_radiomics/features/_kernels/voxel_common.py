@@ -15,6 +15,8 @@ the number of voxels and no two threads write the same buffer. (Plain threads ra
 
 from __future__ import annotations
 
+import math
+
 from numba import njit
 
 
@@ -53,6 +55,101 @@ def local_levels(q, msk, bb, lut, lev):
                         lev[n] = g
                         n += 1
     return n
+
+
+# Entries of the :func:`size_matrix_stats` vector.
+(SM_N, SM_GLN, SM_GLV, SM_HGE, SM_LGE, SM_SN, SM_SE, SM_LE, SM_NP, SM_SV, SM_ENT, SM_SL, SM_SH,
+ SM_LL, SM_LH) = range(15)
+SM_LEN = 15
+
+
+@njit(cache=True, nogil=True, inline="always")
+def size_matrix_stats(P, lev, n, ns, eps, pg, ps, st):
+    """The sums behind every feature of a (grey level, size) count matrix: GLRLM (run length),
+    GLSZM (zone size) and GLDM (dependence size) share them in form.
+
+    P : float64 (>= n, >= ns), counts of level ``lev[i]`` and size ``j + 1``; pg (>= n),
+    ps (>= ns) : scratch, left holding the level and size marginals; st : float64 (SM_LEN,)
+    filled with N (total count) and the sums SM_*: sum pg^2, the grey level variance,
+    sum pg i^2, sum pg / i^2, sum ps^2, sum ps / j^2, sum ps j^2, sum ps j, the size variance,
+    the entropy, and sum P / (i^2 j^2), P i^2 / j^2, P j^2 / i^2, P i^2 j^2. Each sum runs in
+    index order. When N is 0 only st[SM_N] is set.
+    """
+    N = 0.0
+    for j in range(ns):
+        ps[j] = 0.0
+    for i in range(n):
+        s = 0.0
+        for j in range(ns):
+            s += P[i, j]
+            ps[j] += P[i, j]
+        pg[i] = s
+        N += s
+    st[SM_N] = N
+    if N == 0.0:
+        return
+    gln = 0.0
+    ui = 0.0
+    lge = 0.0
+    hge = 0.0
+    for i in range(n):
+        li = float(lev[i])
+        gln += pg[i] * pg[i]
+        ui += pg[i] / N * li
+        lge += pg[i] / (li * li)
+        hge += pg[i] * li * li
+    glv = 0.0
+    for i in range(n):
+        d = lev[i] - ui
+        glv += pg[i] / N * d * d
+    se = 0.0
+    le = 0.0
+    sn = 0.0
+    npx = 0.0
+    uj = 0.0
+    for j in range(ns):
+        fj = float(j + 1)
+        se += ps[j] / (fj * fj)
+        le += ps[j] * fj * fj
+        sn += ps[j] * ps[j]
+        npx += ps[j] * fj
+        uj += ps[j] / N * fj
+    sv = 0.0
+    for j in range(ns):
+        d = (j + 1) - uj
+        sv += ps[j] / N * d * d
+    ent = 0.0
+    sl = 0.0
+    sh = 0.0
+    ll = 0.0
+    lh = 0.0
+    for i in range(n):
+        i2 = float(lev[i]) * float(lev[i])
+        for j in range(ns):
+            p = P[i, j]
+            if p == 0.0:
+                continue
+            j2 = float(j + 1) * float(j + 1)
+            pn = p / N
+            ent -= pn * math.log2(pn + eps)
+            sl += p / (i2 * j2)
+            sh += p * i2 / j2
+            ll += p * j2 / i2
+            lh += p * i2 * j2
+    st[SM_GLN] = gln
+    st[SM_GLV] = glv
+    st[SM_HGE] = hge
+    st[SM_LGE] = lge
+    st[SM_SN] = sn
+    st[SM_SE] = se
+    st[SM_LE] = le
+    st[SM_NP] = npx
+    st[SM_SV] = sv
+    st[SM_ENT] = ent
+    st[SM_SL] = sl
+    st[SM_SH] = sh
+    st[SM_LL] = ll
+    st[SM_LH] = lh
 
 
 def run_parallel(call, n: int, threads: int | None = None) -> None:

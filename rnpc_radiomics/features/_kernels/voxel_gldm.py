@@ -7,12 +7,11 @@ pyradiomics 3.0.1's ``calculate_gldm`` with a bounding box.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from numba import njit
 
-from .voxel_common import kernel_box, local_levels
+from . import voxel_common as vc
+from .voxel_common import kernel_box, local_levels, size_matrix_stats
 
 GLDM_COLUMNS = ("DependenceEntropy", "DependenceNonUniformity",
                 "DependenceNonUniformityNormalized", "DependenceVariance",
@@ -39,6 +38,7 @@ def voxel_gldm(q, msk, centers, R, f2d, angles, alpha, Ng, eps, cap, start, stop
     P = np.zeros((cap, nd))
     pd = np.zeros(nd)
     pg = np.zeros(cap)
+    st = np.zeros(vc.SM_LEN)
     bb = np.zeros(6, np.int64)
     for v in range(start, stop):
         kernel_box(centers[v, 0], centers[v, 1], centers[v, 2], R, f2d, Z, Y, X, bb)
@@ -63,75 +63,21 @@ def voxel_gldm(q, msk, centers, R, f2d, angles, alpha, Ng, eps, cap, start, stop
                         if msk[zz, yy, xx] and abs(g - q[zz, yy, xx]) <= alpha:
                             dep += 1
                     P[lut[g], dep] += 1.0
-        Nz = 0.0
-        for j in range(nd):
-            pd[j] = 0.0
-        for i in range(n):
-            s = 0.0
-            for j in range(nd):
-                s += P[i, j]
-                pd[j] += P[i, j]
-            pg[i] = s
-            Nz += s
-        sde = 0.0
-        lde = 0.0
-        dn = 0.0
-        uj = 0.0
-        for j in range(nd):
-            fj = float(j + 1)
-            sde += pd[j] / (fj * fj)
-            lde += pd[j] * fj * fj
-            dn += pd[j] * pd[j]
-            uj += pd[j] / Nz * fj
-        dv = 0.0
-        for j in range(nd):
-            d = (j + 1) - uj
-            dv += pd[j] / Nz * d * d
-        gln = 0.0
-        ui = 0.0
-        lgle = 0.0
-        hgle = 0.0
-        for i in range(n):
-            li = float(lev[i])
-            gln += pg[i] * pg[i]
-            ui += pg[i] / Nz * li
-            lgle += pg[i] / (li * li)
-            hgle += pg[i] * li * li
-        glv = 0.0
-        for i in range(n):
-            d = lev[i] - ui
-            glv += pg[i] / Nz * d * d
-        de = 0.0
-        sdl = 0.0
-        sdh = 0.0
-        ldl = 0.0
-        ldh = 0.0
-        for i in range(n):
-            i2 = float(lev[i]) * float(lev[i])
-            for j in range(nd):
-                p = P[i, j]
-                if p == 0.0:
-                    continue
-                j2 = float(j + 1) * float(j + 1)
-                pn = p / Nz
-                de -= pn * math.log2(pn + eps)
-                sdl += p / (i2 * j2)
-                sdh += p * i2 / j2
-                ldl += p * j2 / i2
-                ldh += p * i2 * j2
-        out[v, 0] = de
-        out[v, 1] = dn / Nz
-        out[v, 2] = dn / (Nz * Nz)
-        out[v, 3] = dv
-        out[v, 4] = gln / Nz
-        out[v, 5] = glv
-        out[v, 6] = hgle / Nz
-        out[v, 7] = lde / Nz
-        out[v, 8] = ldh / Nz
-        out[v, 9] = ldl / Nz
-        out[v, 10] = lgle / Nz
-        out[v, 11] = sde / Nz
-        out[v, 12] = sdh / Nz
-        out[v, 13] = sdl / Nz
+        size_matrix_stats(P, lev, n, nd, eps, pg, pd, st)
+        Nz = st[vc.SM_N]
+        out[v, 0] = st[vc.SM_ENT]
+        out[v, 1] = st[vc.SM_SN] / Nz
+        out[v, 2] = st[vc.SM_SN] / (Nz * Nz)
+        out[v, 3] = st[vc.SM_SV]
+        out[v, 4] = st[vc.SM_GLN] / Nz
+        out[v, 5] = st[vc.SM_GLV]
+        out[v, 6] = st[vc.SM_HGE] / Nz
+        out[v, 7] = st[vc.SM_LE] / Nz
+        out[v, 8] = st[vc.SM_LH] / Nz
+        out[v, 9] = st[vc.SM_LL] / Nz
+        out[v, 10] = st[vc.SM_LGE] / Nz
+        out[v, 11] = st[vc.SM_SE] / Nz
+        out[v, 12] = st[vc.SM_SH] / Nz
+        out[v, 13] = st[vc.SM_SL] / Nz
         for k in range(n):
             lut[lev[k]] = -1

@@ -9,12 +9,11 @@ angles (pyradiomics' ``nanmean``).
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from numba import njit
 
-from .voxel_common import kernel_box, local_levels
+from . import voxel_common as vc
+from .voxel_common import kernel_box, local_levels, size_matrix_stats
 
 GLRLM_COLUMNS = ("GrayLevelNonUniformity", "GrayLevelNonUniformityNormalized",
                  "GrayLevelVariance", "HighGrayLevelRunEmphasis", "LongRunEmphasis",
@@ -48,6 +47,7 @@ def voxel_glrlm(q, msk, centers, R, f2d, angles, weights, use_weights, Ng, eps, 
     Pw = np.zeros((1, cap, maxrun))
     pr = np.zeros(maxrun)
     pg = np.zeros(cap)
+    st = np.zeros(vc.SM_LEN)
     bb = np.zeros(6, np.int64)
     acc = np.zeros(_NF)
     for v in range(start, stop):
@@ -116,83 +116,27 @@ def voxel_glrlm(q, msk, centers, R, f2d, angles, weights, use_weights, Ng, eps, 
             acc[f] = 0.0
         na_ok = 0
         for a in range(Ne):
-            Nr = 0.0
-            for j in range(maxrun):
-                pr[j] = 0.0
-            for i in range(n):
-                s = 0.0
-                for j in range(maxrun):
-                    s += M[a, i, j]
-                    pr[j] += M[a, i, j]
-                pg[i] = s
-                Nr += s
+            size_matrix_stats(M[a], lev, n, maxrun, eps, pg, pr, st)
+            Nr = st[vc.SM_N]
             if Nr == 0.0:
                 continue
             na_ok += 1
-            gln = 0.0
-            ui = 0.0
-            lglre = 0.0
-            hglre = 0.0
-            for i in range(n):
-                li = float(lev[i])
-                gln += pg[i] * pg[i]
-                ui += pg[i] / Nr * li
-                lglre += pg[i] / (li * li)
-                hglre += pg[i] * li * li
-            glv = 0.0
-            for i in range(n):
-                d = lev[i] - ui
-                glv += pg[i] / Nr * d * d
-            sre = 0.0
-            lre = 0.0
-            rln = 0.0
-            npx = 0.0
-            uj = 0.0
-            for j in range(maxrun):
-                fj = float(j + 1)
-                sre += pr[j] / (fj * fj)
-                lre += pr[j] * fj * fj
-                rln += pr[j] * pr[j]
-                npx += pr[j] * fj
-                uj += pr[j] / Nr * fj
-            rv = 0.0
-            for j in range(maxrun):
-                d = (j + 1) - uj
-                rv += pr[j] / Nr * d * d
-            ent = 0.0
-            srl = 0.0
-            srh = 0.0
-            lrl = 0.0
-            lrh = 0.0
-            for i in range(n):
-                i2 = float(lev[i]) * float(lev[i])
-                for j in range(maxrun):
-                    p = M[a, i, j]
-                    if p == 0.0:
-                        continue
-                    j2 = float(j + 1) * float(j + 1)
-                    pn = p / Nr
-                    ent -= pn * math.log2(pn + eps)
-                    srl += p / (i2 * j2)
-                    srh += p * i2 / j2
-                    lrl += p * j2 / i2
-                    lrh += p * i2 * j2
-            acc[0] += gln / Nr
-            acc[1] += gln / (Nr * Nr)
-            acc[2] += glv
-            acc[3] += hglre / Nr
-            acc[4] += lre / Nr
-            acc[5] += lrh / Nr
-            acc[6] += lrl / Nr
-            acc[7] += lglre / Nr
-            acc[8] += ent
-            acc[9] += rln / Nr
-            acc[10] += rln / (Nr * Nr)
-            acc[11] += Nr / npx
-            acc[12] += rv
-            acc[13] += sre / Nr
-            acc[14] += srh / Nr
-            acc[15] += srl / Nr
+            acc[0] += st[vc.SM_GLN] / Nr
+            acc[1] += st[vc.SM_GLN] / (Nr * Nr)
+            acc[2] += st[vc.SM_GLV]
+            acc[3] += st[vc.SM_HGE] / Nr
+            acc[4] += st[vc.SM_LE] / Nr
+            acc[5] += st[vc.SM_LH] / Nr
+            acc[6] += st[vc.SM_LL] / Nr
+            acc[7] += st[vc.SM_LGE] / Nr
+            acc[8] += st[vc.SM_ENT]
+            acc[9] += st[vc.SM_SN] / Nr
+            acc[10] += st[vc.SM_SN] / (Nr * Nr)
+            acc[11] += Nr / st[vc.SM_NP]
+            acc[12] += st[vc.SM_SV]
+            acc[13] += st[vc.SM_SE] / Nr
+            acc[14] += st[vc.SM_SH] / Nr
+            acc[15] += st[vc.SM_SL] / Nr
         for f in range(_NF):
             out[v, f] = acc[f] / na_ok if na_ok > 0 else np.nan
         for k in range(n):

@@ -7,12 +7,11 @@ the kernel box and ``msk``, found by a stack flood fill on the box, as pyradiomi
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from numba import njit
 
-from .voxel_common import kernel_box, local_levels
+from . import voxel_common as vc
+from .voxel_common import kernel_box, local_levels, size_matrix_stats
 
 GLSZM_COLUMNS = ("GrayLevelNonUniformity", "GrayLevelNonUniformityNormalized",
                  "GrayLevelVariance", "HighGrayLevelZoneEmphasis", "LargeAreaEmphasis",
@@ -38,6 +37,7 @@ def voxel_glszm(q, msk, centers, R, f2d, angles, Ng, eps, cap, start, stop, out)
     P = np.zeros((cap, cap))
     ps = np.zeros(cap)
     pg = np.zeros(cap)
+    st = np.zeros(vc.SM_LEN)
     seen = np.zeros(cap, np.bool_)
     stack = np.zeros((cap, 3), np.int64)
     bb = np.zeros(6, np.int64)
@@ -91,79 +91,23 @@ def voxel_glszm(q, msk, centers, R, f2d, angles, Ng, eps, cap, start, stop, out)
                     P[lut[g], size - 1] += 1.0
                     if size > maxsize:
                         maxsize = size
-        Nz = 0.0
-        for j in range(maxsize):
-            ps[j] = 0.0
-        for i in range(n):
-            s = 0.0
-            for j in range(maxsize):
-                s += P[i, j]
-                ps[j] += P[i, j]
-            pg[i] = s
-            Nz += s
-        Np = 0.0
-        sae = 0.0
-        lae = 0.0
-        szn = 0.0
-        uj = 0.0
-        for j in range(maxsize):
-            fj = float(j + 1)
-            Np += ps[j] * fj
-            sae += ps[j] / (fj * fj)
-            lae += ps[j] * fj * fj
-            szn += ps[j] * ps[j]
-            uj += ps[j] / Nz * fj
-        zv = 0.0
-        for j in range(maxsize):
-            d = (j + 1) - uj
-            zv += ps[j] / Nz * d * d
-        gln = 0.0
-        ui = 0.0
-        lie = 0.0
-        hie = 0.0
-        for i in range(n):
-            li = float(lev[i])
-            gln += pg[i] * pg[i]
-            ui += pg[i] / Nz * li
-            lie += pg[i] / (li * li)
-            hie += pg[i] * li * li
-        glv = 0.0
-        for i in range(n):
-            d = lev[i] - ui
-            glv += pg[i] / Nz * d * d
-        ze = 0.0
-        sal = 0.0
-        sah = 0.0
-        lal = 0.0
-        lah = 0.0
-        for i in range(n):
-            i2 = float(lev[i]) * float(lev[i])
-            for j in range(maxsize):
-                p = P[i, j]
-                if p == 0.0:
-                    continue
-                j2 = float(j + 1) * float(j + 1)
-                pn = p / Nz
-                ze -= pn * math.log2(pn + eps)
-                sal += p / (i2 * j2)
-                sah += p * i2 / j2
-                lal += p * j2 / i2
-                lah += p * i2 * j2
-        out[v, 0] = gln / Nz
-        out[v, 1] = gln / (Nz * Nz)
-        out[v, 2] = glv
-        out[v, 3] = hie / Nz
-        out[v, 4] = lae / Nz
-        out[v, 5] = lah / Nz
-        out[v, 6] = lal / Nz
-        out[v, 7] = lie / Nz
-        out[v, 8] = szn / Nz
-        out[v, 9] = szn / (Nz * Nz)
-        out[v, 10] = sae / Nz
-        out[v, 11] = sah / Nz
-        out[v, 12] = sal / Nz
-        out[v, 13] = ze
-        out[v, 14] = Nz / Np
-        out[v, 15] = zv
+        size_matrix_stats(P, lev, n, maxsize, eps, pg, ps, st)
+        Nz = st[vc.SM_N]
+        out[v, 0] = st[vc.SM_GLN] / Nz
+        out[v, 1] = st[vc.SM_GLN] / (Nz * Nz)
+        out[v, 2] = st[vc.SM_GLV]
+        out[v, 3] = st[vc.SM_HGE] / Nz
+        out[v, 4] = st[vc.SM_LE] / Nz
+        out[v, 5] = st[vc.SM_LH] / Nz
+        out[v, 6] = st[vc.SM_LL] / Nz
+        out[v, 7] = st[vc.SM_LGE] / Nz
+        out[v, 8] = st[vc.SM_SN] / Nz
+        out[v, 9] = st[vc.SM_SN] / (Nz * Nz)
+        out[v, 10] = st[vc.SM_SE] / Nz
+        out[v, 11] = st[vc.SM_SH] / Nz
+        out[v, 12] = st[vc.SM_SL] / Nz
+        out[v, 13] = st[vc.SM_ENT]
+        out[v, 14] = Nz / st[vc.SM_NP]
+        out[v, 15] = st[vc.SM_SV]
         for k in range(n):
             lut[lev[k]] = -1
