@@ -131,16 +131,22 @@ def zones(q, dist, two_d):
 
 
 @njit(cache=True)
-def ngtdm_sums(q, ng, two_d):
-    """NGTDM per slice (2D) or for the volume (3D): ``s`` and ``n`` of shape ``(S, ng)``.
+def neighbourhood_stats(q, ng, two_d, alpha):
+    """NGTDM sums and NGLDM counts from one walk over every voxel's neighbourhood, per slice
+    (2D) or for the volume (3D).
 
     The neighbourhood is Chebyshev distance 1 (8 in-slice or 26 neighbours); only neighbours
-    inside the mask count, and a voxel without any valid neighbour is left out (IBSI).
+    inside the mask (``q > 0``) count. Returns ``s`` and ``n`` of shape ``(S, ng)`` (NGTDM: a
+    voxel without any valid neighbour is left out, IBSI) and the NGLDM counts ``(S, ng,
+    n_dep)``, dependence k = 1 + number of neighbours whose grey level differs by at most
+    ``alpha``.
     """
     nz, ny, nx = q.shape
     ns = nz if two_d else 1
+    ndep = 9 if two_d else 27
     s = np.zeros((ns, ng), dtype=np.float64)
     cnt = np.zeros((ns, ng), dtype=np.float64)
+    dep = np.zeros((ns, ng, ndep), dtype=np.float64)
     zlo = 0 if two_d else -1
     zhi = 0 if two_d else 1
     for z in range(nz):
@@ -152,6 +158,7 @@ def ngtdm_sums(q, ng, two_d):
                     continue
                 tot = 0.0
                 k = 0
+                kd = 0
                 for oz in range(zlo, zhi + 1):
                     z2 = z + oz
                     if z2 < 0 or z2 >= nz:
@@ -170,53 +177,25 @@ def ngtdm_sums(q, ng, two_d):
                             if b > 0:
                                 tot += b
                                 k += 1
+                                if abs(b - a) <= alpha:
+                                    kd += 1
+                dep[si, a - 1, kd] += 1.0
                 if k == 0:
                     continue
                 s[si, a - 1] += abs(a - tot / k)
                 cnt[si, a - 1] += 1.0
+    return s, cnt, dep
+
+
+def ngtdm_sums(q, ng, two_d):
+    """NGTDM ``s`` and ``n`` of :func:`neighbourhood_stats`."""
+    s, cnt, _ = neighbourhood_stats(q, ng, two_d, 0)
     return s, cnt
 
 
-@njit(cache=True)
 def ngldm_counts(q, ng, two_d, alpha):
-    """NGLDM per slice (2D) or for the volume (3D): ``(S, ng, n_dep)``.
-
-    Dependence k = 1 + number of in-mask neighbours (Chebyshev distance 1) whose grey level
-    differs by at most ``alpha``.
-    """
-    nz, ny, nx = q.shape
-    ns = nz if two_d else 1
-    ndep = 9 if two_d else 27
-    out = np.zeros((ns, ng, ndep), dtype=np.float64)
-    zlo = 0 if two_d else -1
-    zhi = 0 if two_d else 1
-    for z in range(nz):
-        si = z if two_d else 0
-        for y in range(ny):
-            for x in range(nx):
-                a = q[z, y, x]
-                if a <= 0:
-                    continue
-                k = 0
-                for oz in range(zlo, zhi + 1):
-                    z2 = z + oz
-                    if z2 < 0 or z2 >= nz:
-                        continue
-                    for oy in range(-1, 2):
-                        y2 = y + oy
-                        if y2 < 0 or y2 >= ny:
-                            continue
-                        for ox in range(-1, 2):
-                            x2 = x + ox
-                            if x2 < 0 or x2 >= nx:
-                                continue
-                            if oz == 0 and oy == 0 and ox == 0:
-                                continue
-                            b = q[z2, y2, x2]
-                            if b > 0 and abs(b - a) <= alpha:
-                                k += 1
-                out[si, a - 1, k] += 1.0
-    return out
+    """NGLDM counts of :func:`neighbourhood_stats`: ``(S, ng, n_dep)``."""
+    return neighbourhood_stats(q, ng, two_d, alpha)[2]
 
 
 @njit(cache=True)

@@ -355,8 +355,10 @@ def texture_features(q: np.ndarray, ng: int, dims, *, morph_mask: np.ndarray | N
                 else:
                     _put(out, prefix, names, "3D", zone_family_from_matrix(
                         _zone_matrix(lev, vals, ng), vox_per_slice.sum()))
+        if "ngt" in families or "ngl" in families:
+            # one neighbourhood walk for both families
+            s, n, m = _kernels.neighbourhood_stats(q, ng, two_d, int(ngldm_alpha))
         if "ngt" in families:
-            s, n = _kernels.ngtdm_sums(q, ng, two_d)
             if two_d:
                 if "2D" in dims:
                     _put(out, "ngt", NGT_NAMES, "2D",
@@ -366,7 +368,6 @@ def texture_features(q: np.ndarray, ng: int, dims, *, morph_mask: np.ndarray | N
             else:
                 _put(out, "ngt", NGT_NAMES, "3D", ngtdm_from_sums(s[0], n[0]))
         if "ngl" in families:
-            m = _kernels.ngldm_counts(q, ng, two_d, int(ngldm_alpha))
             if two_d:
                 if "2D" in dims:
                     _put(out, "ngl", NGL_NAMES, "2D",
