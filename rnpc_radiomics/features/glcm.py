@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._texture import EPS, generate_angles, nanmean, setting, shared_labels
-from .registry import FeatureSpec
+from .registry import FeatureSpec, requested_names
 
 __all__ = ["FEATURES", "matrix", "compute"]
 
@@ -53,7 +53,6 @@ FEATURES: list[FeatureSpec] = [
     FeatureSpec(_F, "SumVariance", "OEEB", False,
                 "deprecated: sum_k (k - SA)^2 p_{x+y}(k), equal to ClusterTendency"),
 ]
-_NAMES = frozenset(f.name for f in FEATURES)
 
 
 def _weights(offsets: np.ndarray, spacing_zyx, norm) -> np.ndarray:
@@ -157,10 +156,7 @@ def compute(q, mask, *, spacing_zyx=None, settings=None, names=None) -> dict[str
     """
     from ._kernels.glcm import glcm_angle_stats
 
-    names = [f.name for f in FEATURES] if names is None else list(names)
-    unknown = set(names) - _NAMES
-    if unknown:
-        raise KeyError(f"unknown GLCM feature(s): {sorted(unknown)}")
+    names = requested_names(names, FEATURES, "GLCM")
     P, levels = _normalised(q, mask, settings, spacing_zyx)
     Na, n = P.shape[0], P.shape[1]
     Ng = int(levels[-1]) if levels.size else 0

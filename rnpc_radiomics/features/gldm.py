@@ -12,7 +12,7 @@ import numpy as np
 
 from ._texture import neighbourhood
 from .glszm import _size_features
-from .registry import FeatureSpec
+from .registry import FeatureSpec, requested_names
 
 __all__ = ["FEATURES", "matrix", "compute"]
 
@@ -42,7 +42,6 @@ FEATURES: list[FeatureSpec] = [
     FeatureSpec(_F, "SmallDependenceLowGrayLevelEmphasis", "EQ3F", True,
                 "sum_ij P(i,j) / (i^2 j^2) / Nz"),
 ]
-_NAMES = frozenset(f.name for f in FEATURES)
 
 
 def _matrix(q, mask, settings):
@@ -95,10 +94,7 @@ def compute(q, mask, *, spacing_zyx=None, settings=None, names=None) -> dict[str
     -------
     dict of str to float
     """
-    names = [f.name for f in FEATURES] if names is None else list(names)
-    unknown = set(names) - _NAMES
-    if unknown:
-        raise KeyError(f"unknown GLDM feature(s): {sorted(unknown)}")
+    names = requested_names(names, FEATURES, "GLDM")
     P, levels = _matrix(q, mask, settings)
     jv = np.arange(1, P.shape[1] + 1, dtype=np.float64)
     return _size_features(P, levels.astype(np.float64), jv, names, "dependence")

@@ -20,7 +20,7 @@ from ._texture import (
     shared_labels,
     shared_mask_value,
 )
-from .registry import FeatureSpec
+from .registry import FeatureSpec, requested_names
 
 __all__ = ["FEATURES", "matrix", "compute"]
 
@@ -45,7 +45,6 @@ FEATURES: list[FeatureSpec] = [
     FeatureSpec(_F, "ShortRunHighGrayLevelEmphasis", "GD3A", True, "sum_ij P(i,j) i^2 / j^2 / Nr"),
     FeatureSpec(_F, "ShortRunLowGrayLevelEmphasis", "HTZT", True, "sum_ij P(i,j) / (i^2 j^2) / Nr"),
 ]
-_NAMES = frozenset(f.name for f in FEATURES)
 
 
 def _weights(offsets: np.ndarray, spacing_zyx, norm) -> np.ndarray:
@@ -151,10 +150,7 @@ def compute(q, mask, *, spacing_zyx=None, settings=None, names=None) -> dict[str
         RunEntropy and RunVariance which pyradiomics sums over an empty set (0) when a single
         empty angle is kept.
     """
-    names = [f.name for f in FEATURES] if names is None else list(names)
-    unknown = set(names) - _NAMES
-    if unknown:
-        raise KeyError(f"unknown GLRLM feature(s): {sorted(unknown)}")
+    names = requested_names(names, FEATURES, "GLRLM")
     P, levels = _counts(q, mask, settings, spacing_zyx)
     if P.shape[0] == 0:
         return {k: float("nan") for k in names}

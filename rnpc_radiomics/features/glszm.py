@@ -12,7 +12,7 @@ import functools
 import numpy as np
 
 from ._texture import EPS, generate_angles, setting, shared_labels
-from .registry import FeatureSpec
+from .registry import FeatureSpec, requested_names
 
 __all__ = ["FEATURES", "matrix", "compute"]
 
@@ -37,7 +37,6 @@ FEATURES: list[FeatureSpec] = [
     FeatureSpec(_F, "ZonePercentage", "P30P", True, "Nz / Np"),
     FeatureSpec(_F, "ZoneVariance", "3NSA", True, "sum_ij p(i,j) (j - mu)^2, mu = sum p(i,j) j"),
 ]
-_NAMES = frozenset(f.name for f in FEATURES)
 
 
 def _matrix(q, mask, settings):
@@ -127,10 +126,7 @@ def compute(q, mask, *, spacing_zyx=None, settings=None, names=None) -> dict[str
     -------
     dict of str to float
     """
-    names = [f.name for f in FEATURES] if names is None else list(names)
-    unknown = set(names) - _NAMES
-    if unknown:
-        raise KeyError(f"unknown GLSZM feature(s): {sorted(unknown)}")
+    names = requested_names(names, FEATURES, "GLSZM")
     P, sizes, levels = _matrix(q, mask, settings)
     return _size_features(P, levels.astype(np.float64), sizes, names, "zone")
 

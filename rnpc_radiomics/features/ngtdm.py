@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._texture import neighbourhood
-from .registry import FeatureSpec
+from .registry import FeatureSpec, requested_names
 
 __all__ = ["FEATURES", "matrix", "compute"]
 
@@ -28,7 +28,6 @@ FEATURES: list[FeatureSpec] = [
     FeatureSpec(_F, "Strength", "1X9X", True,
                 "sum_ij (p_i + p_j) (i - j)^2 / sum_i s_i (p_i, p_j > 0); 0 where sum s_i = 0"),
 ]
-_NAMES = frozenset(f.name for f in FEATURES)
 
 
 def _matrix(q, mask, settings):
@@ -80,10 +79,7 @@ def compute(q, mask, *, spacing_zyx=None, settings=None, names=None) -> dict[str
     -------
     dict of str to float
     """
-    names = [f.name for f in FEATURES] if names is None else list(names)
-    unknown = set(names) - _NAMES
-    if unknown:
-        raise KeyError(f"unknown NGTDM feature(s): {sorted(unknown)}")
+    names = requested_names(names, FEATURES, "NGTDM")
     P = _matrix(q, mask, settings)
     n_i, s_i, i = P[:, 0], P[:, 1], P[:, 2]
     Nvp = n_i.sum()

@@ -59,3 +59,16 @@ def all_features() -> list[FeatureSpec]:
 def default_features(family: str) -> list[str]:
     """Names of the features pyradiomics enables by default for ``family``."""
     return [f.name for f in family_features(family) if f.default]
+
+
+def requested_names(names, features: list[FeatureSpec], label: str) -> list[str]:
+    """The feature names a family's ``compute`` was asked for: all of ``features`` when
+    ``names`` is None. Names the family does not have raise ``KeyError`` naming ``label``."""
+    known = [f.name for f in features]
+    if names is None:
+        return known
+    names = list(names)
+    unknown = set(names).difference(known)
+    if unknown:
+        raise KeyError(f"unknown {label} feature(s): {sorted(unknown)}")
+    return names
