@@ -61,6 +61,40 @@ def time_calls(fn, repeat: int):
     return cold, times, out
 
 
+def load_pyradiomics():
+    """The quietened pyradiomics module, or None (said on stdout) when it is not installed."""
+    try:
+        import radiomics
+        from radiomics import featureextractor  # noqa: F401  (the extractor the callers use)
+    except ImportError:
+        print("pyradiomics not installed: no baseline")
+        return None
+    radiomics.setVerbosity(logging.ERROR)
+    return radiomics
+
+
+def print_differences(ref, ours, top: int | None = None) -> None:
+    """Relative difference of every pyradiomics feature in ``ours``, largest first (the
+    ``top`` largest when given), and the features ours lacks."""
+    keys = [k for k in ref if not k.startswith("diagnostics_")]
+    missing = [k for k in keys if k not in ours]
+    worst = []
+    for k in keys:
+        if k in missing:
+            continue
+        r, o = float(ref[k]), float(ours[k])
+        rel = abs(o - r) / max(abs(r), 1e-300) if r != o else 0.0
+        worst.append((rel, k, o, r))
+    worst.sort(reverse=True)
+    print(f"{len(keys)} features compared; missing in ours: {missing or 'none'}")
+    print("relative difference per feature (largest first):" if top is None
+          else "largest relative differences:")
+    for rel, k, o, r in worst[:top]:
+        print(f"  {rel:10.3e}  {k:<60s} ours {o:.10g}  pyradiomics {r:.10g}")
+    if worst:
+        print(f"max relative difference: {worst[0][0]:.3e} ({worst[0][1]})")
+
+
 def _breakdown(extract, image, mask, params, repeat: int = 3) -> str:
     """Seconds per feature family (its ``compute``) and for the rest of the pipeline."""
     import importlib
@@ -140,13 +174,11 @@ def main(argv=None) -> int:
 
     if args.no_pyradiomics:
         return 0
-    try:
-        import radiomics
-        from radiomics import featureextractor
-    except ImportError:
-        print("pyradiomics not installed: no baseline")
+    radiomics = load_pyradiomics()
+    if radiomics is None:
         return 0
-    radiomics.setVerbosity(logging.ERROR)
+    from radiomics import featureextractor
+
     ext = featureextractor.RadiomicsFeatureExtractor(params)
     t0 = time.perf_counter()
     ref = ext.execute(im, mk)
@@ -154,22 +186,7 @@ def main(argv=None) -> int:
     print(f"pyradiomics {radiomics.__version__}: {t_ref:.3f} s; peak RSS now {peak_rss_mb():.0f} MB")
     print(f"speed-up (pyradiomics / ours warm): {t_ref / warm:.1f}x;  "
           f"(pyradiomics / ours cold): {t_ref / cold:.1f}x")
-
-    keys = [k for k in ref if not k.startswith("diagnostics_")]
-    worst = []
-    missing = [k for k in keys if k not in ours]
-    for k in keys:
-        if k in missing:
-            continue
-        r, o = float(ref[k]), float(ours[k])
-        rel = abs(o - r) / max(abs(r), 1e-300) if r != o else 0.0
-        worst.append((rel, k, o, r))
-    worst.sort(reverse=True)
-    print(f"{len(keys)} features compared; missing in ours: {missing or 'none'}")
-    print("relative difference per feature (largest first):")
-    for rel, k, o, r in worst:
-        print(f"  {rel:10.3e}  {k:<60s} ours {o:.10g}  pyradiomics {r:.10g}")
-    print(f"max relative difference: {worst[0][0]:.3e} ({worst[0][1]})" if worst else "")
+    print_differences(ref, ours)
     return 0
 
 

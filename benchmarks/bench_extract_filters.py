@@ -18,14 +18,19 @@ Run: ``python benchmarks/bench_extract_filters.py [--repeat N] [--no-pyradiomics
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from bench_extract import make_volume, peak_rss_mb, time_calls  # noqa: E402
+from bench_extract import (  # noqa: E402
+    load_pyradiomics,
+    make_volume,
+    peak_rss_mb,
+    print_differences,
+    time_calls,
+)
 
 PARAMS = {"setting": {"binWidth": 25},
           "imageType": {"Original": {}, "LoG": {"sigma": [1.0, 3.0]}, "Wavelet": {}}}
@@ -57,13 +62,11 @@ def main(argv=None) -> int:
         print(_filter_breakdown(im, vim, vmk, max(1, args.repeat)))
     if args.no_pyradiomics:
         return 0
-    try:
-        import radiomics
-        from radiomics import featureextractor
-    except ImportError:
-        print("pyradiomics not installed: no baseline")
+    radiomics = load_pyradiomics()
+    if radiomics is None:
         return 0
-    radiomics.setVerbosity(logging.ERROR)
+    from radiomics import featureextractor
+
     t0 = time.perf_counter()
     ref = featureextractor.RadiomicsFeatureExtractor(PARAMS).execute(im, mk)
     t_ref = time.perf_counter() - t0
@@ -72,21 +75,7 @@ def main(argv=None) -> int:
           f"peak RSS now {peak_rss_mb():.0f} MB")
     print(f"speed-up (pyradiomics / ours warm): {t_ref / warm:.1f}x; "
           f"(pyradiomics / ours cold): {t_ref / cold:.1f}x")
-    missing = [k for k in keys if k not in ours]
-    worst = []
-    for k in keys:
-        if k in missing:
-            continue
-        r, o = float(ref[k]), float(ours[k])
-        rel = abs(o - r) / max(abs(r), 1e-300) if r != o else 0.0
-        worst.append((rel, k, o, r))
-    worst.sort(reverse=True)
-    print(f"{len(keys)} features compared; missing in ours: {missing or 'none'}")
-    print("largest relative differences:")
-    for rel, k, o, r in worst[:15]:
-        print(f"  {rel:10.3e}  {k:<60s} ours {o:.10g}  pyradiomics {r:.10g}")
-    if worst:
-        print(f"max relative difference: {worst[0][0]:.3e} ({worst[0][1]})")
+    print_differences(ref, ours, top=15)
     return 0
 
 

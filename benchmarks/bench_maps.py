@@ -22,7 +22,6 @@ Run: ``python benchmarks/bench_maps.py [--roi-voxels N] [--sub-voxels N] [--full
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 import time
@@ -31,7 +30,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from bench_extract import peak_rss_mb  # noqa: E402
+from bench_extract import load_pyradiomics, peak_rss_mb  # noqa: E402
 
 
 def make_case(roi_voxels: int, seed: int = 0):
@@ -126,14 +125,12 @@ def main(argv=None) -> int:
     del ours
     if args.no_pyradiomics or args.all_classes:
         return 0
-    try:
-        import radiomics
-        import SimpleITK as sitk
-        from radiomics import featureextractor
-    except ImportError:
-        print("pyradiomics not installed: no baseline")
+    radiomics = load_pyradiomics()
+    if radiomics is None:
         return 0
-    radiomics.setVerbosity(logging.ERROR)
+    import SimpleITK as sitk
+    from radiomics import featureextractor
+
     ext = featureextractor.RadiomicsFeatureExtractor(params)
     t0 = time.perf_counter()
     ref = ext.execute(im, mk_sub, voxelBased=True)
