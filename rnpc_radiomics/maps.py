@@ -180,28 +180,6 @@ def _discretise(img_c, region, fs, dtype=None):
     return np.ascontiguousarray(q, dtype=np.int32)
 
 
-def _glcm_weights(offsets, spacing_zyx, norm):
-    d = np.abs(offsets).astype(np.float64) * np.asarray(spacing_zyx, dtype=np.float64)[None, :]
-    if norm == "infinity":
-        return np.exp(-(d.max(axis=1) ** 2))
-    if norm == "euclidean":
-        return np.exp(-np.sum(d ** 2, axis=1))
-    if norm == "manhattan":
-        return np.exp(-(d.sum(axis=1) ** 2))
-    return np.ones(offsets.shape[0])
-
-
-def _glrlm_weights(offsets, spacing_zyx, norm):
-    d = np.abs(offsets).astype(np.float64) * np.asarray(spacing_zyx, dtype=np.float64)[None, :]
-    if norm == "infinity":
-        return d.max(axis=1)
-    if norm == "euclidean":
-        return np.sqrt(np.sum(d ** 2, axis=1))
-    if norm == "manhattan":
-        return d.sum(axis=1)
-    return np.ones(offsets.shape[0])
-
-
 def family_maps(family: str, names, img_c: np.ndarray, roi_c: np.ndarray, centers: np.ndarray,
                 settings: Mapping[str, Any], *, R: int = 1, masked: bool = True,
                 spacing_zyx=(1.0, 1.0, 1.0), voxel_batch: int = -1) -> dict[str, np.ndarray]:
@@ -234,6 +212,7 @@ def family_maps(family: str, names, img_c: np.ndarray, roi_c: np.ndarray, center
     -------
     dict of str to ndarray of shape (N,)
     """
+    from rnpc_radiomics.features import glcm, glrlm
     from rnpc_radiomics.features._texture import generate_angles
 
     from .features._kernels.voxel_common import kernel_capacity, run_parallel
@@ -273,7 +252,7 @@ def family_maps(family: str, names, img_c: np.ndarray, roi_c: np.ndarray, center
         from .features._kernels.voxel_glcm import voxel_glcm
 
         ang = generate_angles(distances, force2d, dims)
-        w = _glcm_weights(ang, spacing_zyx, norm)
+        w = glcm.angle_weights(ang, spacing_zyx, norm)
         out = np.empty((N, len(cols)))
         bits = np.zeros(N, dtype=np.int64)
         if N:
@@ -293,7 +272,7 @@ def family_maps(family: str, names, img_c: np.ndarray, roi_c: np.ndarray, center
         from .features._kernels.voxel_glrlm import voxel_glrlm
 
         ang = generate_angles([1], force2d, dims)
-        w = _glrlm_weights(ang, spacing_zyx, norm)
+        w = glrlm.angle_weights(ang, spacing_zyx, norm)
         out = np.empty((N, len(cols)))
         if N:
             run_parallel(lambda s, e: voxel_glrlm(q, region, centers, R, f2d, ang, w,

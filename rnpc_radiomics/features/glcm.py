@@ -55,7 +55,7 @@ FEATURES: list[FeatureSpec] = [
 ]
 
 
-def _weights(offsets: np.ndarray, spacing_zyx, norm) -> np.ndarray:
+def angle_weights(offsets: np.ndarray, spacing_zyx, norm) -> np.ndarray:
     """pyradiomics' GLCM angle weights ``exp(-||d||^2)``; unknown norms weigh 1."""
     d = np.abs(offsets).astype(np.float64) * np.asarray(spacing_zyx, dtype=np.float64)[None, :]
     if norm == "infinity":
@@ -92,7 +92,7 @@ def _normalised(q, mask, settings, spacing_zyx):
         P += P.transpose(0, 2, 1)
     norm = setting(settings, "weightingNorm")
     if norm is not None and offsets.size:
-        w = _weights(offsets, spacing_zyx if spacing_zyx is not None else (1, 1, 1), norm)
+        w = angle_weights(offsets, spacing_zyx if spacing_zyx is not None else (1, 1, 1), norm)
         # Summed over a contiguous last axis, as pyradiomics does, so that the weighted matrix
         # is bit-identical to pyradiomics' (MCC's degenerate cases are sensitive to round-off).
         Pt = np.ascontiguousarray(P.transpose(1, 2, 0))

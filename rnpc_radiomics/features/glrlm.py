@@ -47,7 +47,7 @@ FEATURES: list[FeatureSpec] = [
 ]
 
 
-def _weights(offsets: np.ndarray, spacing_zyx, norm) -> np.ndarray:
+def angle_weights(offsets: np.ndarray, spacing_zyx, norm) -> np.ndarray:
     """pyradiomics' GLRLM angle weights: the offset's length in mm (not exp(-d^2) as GLCM)."""
     d = np.abs(offsets).astype(np.float64) * np.asarray(spacing_zyx, dtype=np.float64)[None, :]
     if norm == "infinity":
@@ -95,7 +95,7 @@ def _counts(q, mask, settings, spacing_zyx):
     P = P[:, :, : (used[-1] + 1 if used.size else 0)]
     norm = setting(settings, "weightingNorm")
     if norm is not None and offsets.size:
-        w = _weights(offsets, spacing_zyx if spacing_zyx is not None else (1, 1, 1), norm)
+        w = angle_weights(offsets, spacing_zyx if spacing_zyx is not None else (1, 1, 1), norm)
         # Summed over a contiguous last axis, in pyradiomics' order of additions.
         Pt = np.ascontiguousarray(P.transpose(1, 2, 0))
         P = np.sum(Pt * w[None, None, :], axis=2)[None]
