@@ -76,14 +76,12 @@ def measure_signs(ct, roi, *, t1c=None, pet=None, t1c_mask=None, mr_to_ct=None, 
         CT not in HU, empty ROI, ROI outside the body, ROI on another grid, PET not in SUV,
         MRI that cannot be matched to the ROI, bad transform or settings.
     """
-    from rnpc_radiomics.signs._common import check_ct_hu, check_roi_in_body, roi_mask, source
+    from rnpc_radiomics.signs._common import ct_roi
     from rnpc_radiomics.signs.air_bubbles import _air_bubbles
     from rnpc_radiomics.signs.bone_pattern import _bone_pattern
 
     s = _settings(settings)
-    check_ct_hu(ct)
-    m = roi_mask(roi, ct)
-    check_roi_in_body(ct, m, source(roi))
+    m = ct_roi(ct, roi)
     out = {"air_bubbles": _air_bubbles(ct, m, s), "bone": _bone_pattern(ct, m, s, landmarks)}
     if t1c is not None:
         out["mri"] = mri_enhancement(t1c, m, roi_grid=ct, t1c_mask=t1c_mask, mr_to_ct=mr_to_ct,

@@ -88,6 +88,15 @@ def check_roi_in_body(ct: Volume, m: np.ndarray, src: str | None = None) -> None
                         "check that the mask belongs to this CT (same patient, same frame)")
 
 
+def ct_roi(ct: Volume, roi) -> np.ndarray:
+    """The checks every CT sign starts with: ``ct`` in HU, ``roi`` a non-empty mask on its grid
+    and inside the body. Returns the ROI as a boolean array on the CT grid."""
+    check_ct_hu(ct)
+    m = roi_mask(roi, ct)
+    check_roi_in_body(ct, m, source(roi))
+    return m
+
+
 def pad_voxels(mm: float, spacing_zyx) -> np.ndarray:
     """Whole voxels covering ``mm`` along each axis (z, y, x), plus one."""
     return np.array([int(math.ceil(mm / s)) + 1 for s in spacing_zyx], dtype=int)

@@ -24,14 +24,11 @@ import numpy as np
 
 from rnpc_radiomics.image import Volume
 from rnpc_radiomics.signs._common import (
-    check_ct_hu,
-    check_roi_in_body,
     crop_around,
+    ct_roi,
     index_to_lps,
     pad_voxels,
-    roi_mask,
     signed_distance,
-    source,
 )
 from rnpc_radiomics.signs._settings import SignsSettings
 
@@ -70,9 +67,7 @@ def find_air_bubbles(ct: Volume, roi, *, settings: SignsSettings | None = None) 
         CT not in HU, ROI on another grid, empty, or outside the body.
     """
     s = settings or SignsSettings()
-    check_ct_hu(ct)
-    m = roi_mask(roi, ct)
-    check_roi_in_body(ct, m, source(roi))
+    m = ct_roi(ct, roi)
     return _air_bubbles(ct, m, s)
 
 

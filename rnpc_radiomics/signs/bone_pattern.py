@@ -66,13 +66,10 @@ import numpy as np
 from rnpc_radiomics.image import Volume
 from rnpc_radiomics.signs._common import (
     ball,
-    check_ct_hu,
-    check_roi_in_body,
     crop_around,
+    ct_roi,
     index_to_lps,
     pad_voxels,
-    roi_mask,
-    source,
 )
 from rnpc_radiomics.signs._settings import SignsSettings
 
@@ -134,9 +131,7 @@ def bone_pattern(ct: Volume, roi, *, landmarks=None, settings: SignsSettings | N
         CT not in HU, ROI on another grid, empty, or outside the body.
     """
     s = settings or SignsSettings()
-    check_ct_hu(ct)
-    m = roi_mask(roi, ct)
-    check_roi_in_body(ct, m, source(roi))
+    m = ct_roi(ct, roi)
     return _bone_pattern(ct, m, s, landmarks)
 
 
