@@ -11,6 +11,14 @@ import sys
 import numpy as np
 
 
+def add_image_mask_args(p: argparse.ArgumentParser) -> None:
+    """The IMAGE and MASK arguments of the per-case feature commands, with --label / --roi."""
+    p.add_argument("image", help="image file (NIfTI/NRRD/MHA) or DICOM file/folder")
+    p.add_argument("mask", help="label map, RTSTRUCT or DICOM-SEG")
+    p.add_argument("--label", type=int, metavar="N", help="ROI label value (overrides params)")
+    p.add_argument("--roi", metavar="NAME", help="RTSTRUCT ROI name / SEG segment")
+
+
 def add_image_options(p: argparse.ArgumentParser) -> None:
     """Options that choose and convert an image series (DICOM folders, PET)."""
     p.add_argument("--series", metavar="UID", help="SeriesInstanceUID to read when a folder holds several")

@@ -5,7 +5,12 @@ from __future__ import annotations
 import json
 import math
 
-from rnpc_radiomics.cli._common import add_image_options, check_output_path, image_kwargs
+from rnpc_radiomics.cli._common import (
+    add_image_mask_args,
+    add_image_options,
+    check_output_path,
+    image_kwargs,
+)
 
 _FORMATS = (".csv", ".json", ".parquet")
 
@@ -17,12 +22,9 @@ def register(sub) -> None:
                     "glrlm, glszm, gldm, ngtdm) for one image and mask. Parameters use "
                     "pyradiomics' parameter-file schema (see params/). Prints JSON when --out "
                     "is not given.")
-    p.add_argument("image", help="image file (NIfTI/NRRD/MHA) or DICOM file/folder")
-    p.add_argument("mask", help="label map, RTSTRUCT or DICOM-SEG")
+    add_image_mask_args(p)
     p.add_argument("--params", metavar="FILE",
                    help="pyradiomics parameter file (YAML/JSON); default: pyradiomics defaults")
-    p.add_argument("--label", type=int, metavar="N", help="ROI label value (overrides params)")
-    p.add_argument("--roi", metavar="NAME", help="RTSTRUCT ROI name / SEG segment")
     p.add_argument("--out", metavar="FILE",
                    help="write one row to FILE.csv, .json or .parquet (atomically)")
     add_image_options(p)

@@ -6,6 +6,8 @@ _FORMATS = ("nii.gz", "nii", "nrrd", "mha")
 
 
 def register(sub) -> None:
+    from rnpc_radiomics.cli._common import add_image_mask_args, add_image_options
+
     p = sub.add_parser(
         "maps", help="voxel-based feature maps (one NIfTI per feature, pyradiomics voxel mode)",
         description="Compute pyradiomics 3.0.1-compatible voxel-based feature maps: every ROI "
@@ -13,15 +15,12 @@ def register(sub) -> None:
                     "kernelRadius, maskedKernel, initValue, voxelBatch). Writes one image per "
                     "feature, named <imageType>_<class>_<feature>.<format>, into DIR, which "
                     "appears only once every map is written.")
-    p.add_argument("image", help="image file (NIfTI/NRRD/MHA) or DICOM file/folder")
-    p.add_argument("mask", help="label map, RTSTRUCT or DICOM-SEG")
+    add_image_mask_args(p)
     p.add_argument("--params", metavar="FILE",
                    help="pyradiomics parameter file (YAML/JSON) with featureClass, imageType "
                         "and voxelSetting; default: pyradiomics defaults (all classes)")
     p.add_argument("--out", metavar="DIR", required=True,
                    help="output folder (replaced atomically if it exists)")
-    p.add_argument("--label", type=int, metavar="N", help="ROI label value (overrides params)")
-    p.add_argument("--roi", metavar="NAME", help="RTSTRUCT ROI name / SEG segment")
     p.add_argument("--grid", choices=("image", "roi"), default="image",
                    help="'image' (default): maps on the image grid (the resampled grid when "
                         "resampling); 'roi': on the ROI's bounding box plus kernelRadius, as "
@@ -30,8 +29,6 @@ def register(sub) -> None:
                    help="output image format (default nii.gz)")
     p.add_argument("--float32", action="store_true",
                    help="store maps as float32 (half the size; default float64)")
-    from rnpc_radiomics.cli._common import add_image_options
-
     add_image_options(p)
     p.set_defaults(func=run)
 
