@@ -465,8 +465,9 @@ def _image_type_features(prefix: str, derived: Volume, it_settings, sl, m: np.nd
                                    it_settings.discretise.binCount)
             share(q, m)  # the texture classes build their label image once for this q
             n_levels = int(np.count_nonzero(np.bincount(q[m])))
-            if pyradiomics_overflow(img_c[m], it_settings.discretise.binWidth,
-                                    it_settings.discretise.binCount):
+            # only integer images can overflow: skip the ROI gather for float ones
+            if img_c.dtype.kind in "iu" and pyradiomics_overflow(
+                    img_c[m], it_settings.discretise.binWidth, it_settings.discretise.binCount):
                 msg = (f"{prefix}_* discretised features (pyradiomics' {img_c.dtype} "
                        "bin-edge overflow reproduced; cast the image to float32 or use a "
                        "float binWidth for true bins)")
